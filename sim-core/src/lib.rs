@@ -1,0 +1,28 @@
+//! # sim-core: the engine of clustersim
+//!
+//! A deterministic discrete-event engine (integer picosecond time, total event order, seeded ChaCha
+//! streams), the hardware it models (compute devices, links, switches), a flow-level network with
+//! max-min fair sharing, and the distributed runtimes that run real ML programs on that hardware
+//! (parameter server with BSP, SSP and asynchronous consistency).
+//!
+//! **Architecture invariant:** this crate does no I/O and knows nothing of scenario files, RON,
+//! plots or the terminal; it depends on no other workspace crate. Same inputs and seed give the
+//! same results, bit for bit: no wall clock, no `HashMap` iteration, no threads inside a run.
+
+#![deny(missing_docs)]
+
+pub mod compute;
+pub mod engine;
+pub mod platform;
+pub mod program;
+pub mod queue;
+pub mod rng;
+pub mod straggler;
+pub mod time;
+
+pub use compute::{ComputeDevice, Work};
+pub use engine::Simulation;
+pub use platform::{Link, LinkId, LinkSpec, Node, NodeId, NodeKind, Platform};
+pub use program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
+pub use straggler::{StragglerModel, WorkerSlowdown};
+pub use time::{BytesPerSec, FlopPerSec, SimDuration, SimTime};
