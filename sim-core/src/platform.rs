@@ -144,6 +144,19 @@ impl Platform {
         (ab, ba)
     }
 
+    /// Adds a full-duplex cable whose two directions differ (measured WAN paths are asymmetric) and
+    /// returns `(a→b, b→a)`.
+    ///
+    /// # Panics
+    /// As [`Self::connect`]; also if either spec asks for half duplex (which needs one capacity).
+    pub fn connect_asymmetric(&mut self, a: NodeId, b: NodeId, a_to_b: &LinkSpec, b_to_a: &LinkSpec) -> (LinkId, LinkId) {
+        assert!(a.index() < self.nodes.len() && b.index() < self.nodes.len(), "unknown node");
+        assert!(a != b, "a link must join two distinct nodes");
+        assert!(a_to_b.bandwidth.0 > 0 && b_to_a.bandwidth.0 > 0, "a link needs a positive bandwidth");
+        assert!(!a_to_b.half_duplex && !b_to_a.half_duplex, "an asymmetric cable cannot be half duplex");
+        (self.push_link(a, b, a_to_b), self.push_link(b, a, b_to_a))
+    }
+
     fn push_link(&mut self, src: NodeId, dst: NodeId, spec: &LinkSpec) -> LinkId {
         let id = LinkId(u32::try_from(self.links.len()).expect("more than 2^32 links"));
         self.links.push(Link {
