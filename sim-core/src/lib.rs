@@ -13,16 +13,20 @@
 
 pub mod compute;
 pub mod engine;
+pub mod flow;
 pub mod platform;
 pub mod program;
 pub mod queue;
 pub mod rng;
+pub mod routing;
 pub mod straggler;
 pub mod time;
 
 pub use compute::{ComputeDevice, Work};
 pub use engine::Simulation;
+pub use flow::{Completion, FlowId, FlowNetwork};
 pub use platform::{Link, LinkId, LinkSpec, Node, NodeId, NodeKind, Platform};
+pub use routing::{Route, Router, RoutingError};
 pub use program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
 pub use straggler::{StragglerModel, WorkerSlowdown};
 pub use time::{BytesPerSec, FlopPerSec, SimDuration, SimTime};

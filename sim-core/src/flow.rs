@@ -1,0 +1,681 @@
+//! The flow-level network: transfers as flows sharing links by max-min fairness.
+//!
+//! A transfer of `n` bytes over a route is a **flow**. It first spends the route's latency in
+//! flight (carrying nothing), then sends its bytes at a rate that changes whenever the set of
+//! flows sharing its links changes. Rates are the **max-min fair** allocation computed by
+//! progressive filling (Bertsekas & Gallager, *Data Networks*, 2nd ed., §6.5.2): repeatedly find the
+//! link whose remaining capacity divided by its unfixed flows is smallest, fix those flows at that
+//! share, and subtract it from their other links. This is the flow model of SimGrid with plain
+//! max-min sharing; SimGrid's default models additionally weight flows by route latency (CM02) and
+//! scale bandwidth and latency (LV08), so the two agree exactly only on zero-latency links.
+//!
+//! Re-solving is **incremental**: flow starts and ends at one instant mark their links dirty, and
+//! the next query re-solves only the connected component of links and flows those changes touch
+//! (a full solve when the component holds most flows). Progress is advanced lazily: a flow's
+//! remaining bytes are brought up to date only when its rate changes, and its completion is a
+//! versioned entry in the network's own queue, so entries made stale by a rate change are skipped.
+//!
+//! Closed forms this reproduces exactly (to the picosecond rounding): one flow takes
+//! `latency + n/B`; `k` equal flows on one bottleneck all end at `latency + k·n/B`.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use crate::platform::Platform;
+use crate::routing::Route;
+use crate::time::{SimDuration, SimTime, PS_PER_SEC};
+
+/// Identity of a flow within one [`FlowNetwork`], in start order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowId(pub u64);
+
+/// A finished flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// The flow.
+    pub flow: FlowId,
+    /// The caller's tag given at [`FlowNetwork::start`].
+    pub tag: u64,
+    /// Bytes delivered [bytes].
+    pub bytes: u64,
+    /// When the flow was started [ps].
+    pub started: SimTime,
+    /// When its last byte arrived [ps].
+    pub finished: SimTime,
+}
+
+/// Counters of the solver's work, for benchmarks and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SolverStats {
+    /// Re-solves performed (one per instant at which flows started or ended).
+    pub solves: u64,
+    /// Of those, how many fell back to solving every active flow.
+    pub full_solves: u64,
+    /// Flows whose rate was recomputed, summed over solves.
+    pub flows_resolved: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// In flight for the route latency; not yet sharing bandwidth.
+    Latency,
+    /// Sending bytes at `rate`.
+    Sending,
+}
+
+#[derive(Clone, Debug)]
+struct Flow {
+    id: FlowId,
+    tag: u64,
+    bytes: u64,
+    /// Links of the route (their ids, for per-link accounting).
+    links: Vec<u32>,
+    /// Capacity owners of `links`, deduplicated (the media this flow consumes).
+    owners: Vec<u32>,
+    /// Position of this flow in `link_flows[owners[i]]`.
+    pos: Vec<u32>,
+    remaining: f64,
+    rate: f64,
+    last_update: SimTime,
+    version: u32,
+    phase: Phase,
+    started: SimTime,
+}
+
+/// Flows sharing the links of one platform.
+#[derive(Clone, Debug)]
+pub struct FlowNetwork {
+    now: SimTime,
+    /// Capacity of each link [bytes/s]; only capacity owners are consulted.
+    capacity: Vec<f64>,
+    owner: Vec<u32>,
+    /// Slots of the sending flows on each capacity owner.
+    link_flows: Vec<Vec<u32>>,
+    /// Bytes delivered over each link (by link id) by finished flows.
+    link_bytes: Vec<u64>,
+    flows: Vec<Option<Flow>>,
+    free: Vec<u32>,
+    /// Pending latency ends and completions: (time, seq, slot, version).
+    events: BinaryHeap<Reverse<(SimTime, u64, u32, u32)>>,
+    seq: u64,
+    next_id: u64,
+    sending: usize,
+    dirty: Vec<u32>,
+    stats: SolverStats,
+    scratch: Scratch,
+}
+
+/// Reusable buffers of the solver, so a re-solve allocates nothing in the steady state.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    epoch: u32,
+    link_epoch: Vec<u32>,
+    link_local: Vec<u32>,
+    flow_epoch: Vec<u32>,
+    flow_local: Vec<u32>,
+    comp_links: Vec<u32>,
+    comp_flows: Vec<u32>,
+    rem: Vec<f64>,
+    unfixed: Vec<u32>,
+    link_version: Vec<u32>,
+    fixed: Vec<bool>,
+    new_rate: Vec<f64>,
+}
+
+/// A fair share in the filling heap: ordered by value, ties by link (total order, deterministic).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Share(f64, u32, u32);
+impl Eq for Share {}
+impl PartialOrd for Share {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Share {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1)).then(self.2.cmp(&other.2))
+    }
+}
+
+impl FlowNetwork {
+    /// An idle network over `platform`'s links.
+    pub fn new(platform: &Platform) -> Self {
+        let n = platform.links.len();
+        let owner = (0..n as u32).map(|l| platform.capacity_owner(crate::LinkId(l)).0).collect();
+        FlowNetwork {
+            now: SimTime::ZERO,
+            capacity: platform.links.iter().map(|l| l.bandwidth.0 as f64).collect(),
+            owner,
+            link_flows: vec![Vec::new(); n],
+            link_bytes: vec![0; n],
+            flows: Vec::new(),
+            free: Vec::new(),
+            events: BinaryHeap::new(),
+            seq: 0,
+            next_id: 0,
+            sending: 0,
+            dirty: Vec::new(),
+            stats: SolverStats::default(),
+            scratch: Scratch {
+                link_epoch: vec![0; n],
+                link_local: vec![0; n],
+                ..Scratch::default()
+            },
+        }
+    }
+
+    /// The network's current time [ps].
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Starts a flow of `bytes` over `route` at time `now`; `tag` comes back in its [`Completion`].
+    /// A zero-byte flow completes after the route latency; an empty route (same node) after zero
+    /// time.
+    ///
+    /// # Panics
+    /// If `now` is before the network's current time.
+    pub fn start(&mut self, now: SimTime, route: &Route, bytes: u64, tag: u64) -> FlowId {
+        self.sync(now);
+        let id = FlowId(self.next_id);
+        self.next_id += 1;
+        let links: Vec<u32> = route.links.iter().map(|l| l.0).collect();
+        let mut owners: Vec<u32> = links.iter().map(|&l| self.owner[l as usize]).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let flow = Flow {
+            id,
+            tag,
+            bytes,
+            pos: vec![0; owners.len()],
+            links,
+            owners,
+            remaining: bytes as f64,
+            rate: 0.0,
+            last_update: now,
+            version: 0,
+            phase: Phase::Latency,
+            started: now,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.flows[s as usize] = Some(flow);
+                s
+            }
+            None => {
+                self.flows.push(Some(flow));
+                self.scratch.flow_epoch.push(0);
+                (self.flows.len() - 1) as u32
+            }
+        };
+        self.push_event(now + route.latency, slot, 0);
+        id
+    }
+
+    /// Time of the next latency end or completion, if any flow is active. Re-solves rates first
+    /// if flows started or ended since the last solve.
+    pub fn next_time(&mut self) -> Option<SimTime> {
+        self.resolve_if_dirty();
+        while let Some(&Reverse((t, _, slot, version))) = self.events.peek() {
+            if self.is_current(slot, version) {
+                return Some(t);
+            }
+            self.events.pop();
+        }
+        None
+    }
+
+    /// Advances to `t` and processes every latency end and completion due by then; returns the
+    /// flows that finished, in the order their completions were scheduled.
+    ///
+    /// # Panics
+    /// If `t` is before the current time or after the next pending occurrence
+    /// (call [`Self::next_time`] first).
+    pub fn advance(&mut self, t: SimTime) -> Vec<Completion> {
+        if let Some(next) = self.next_time() {
+            assert!(t <= next, "advancing past a pending flow event");
+        }
+        self.sync(t);
+        let mut done = Vec::new();
+        while let Some(&Reverse((et, _, slot, version))) = self.events.peek() {
+            if et > t {
+                break;
+            }
+            self.events.pop();
+            if !self.is_current(slot, version) {
+                continue;
+            }
+            let flow = self.flows[slot as usize].as_mut().expect("current event of a live flow");
+            match flow.phase {
+                Phase::Latency if flow.bytes > 0 && !flow.owners.is_empty() => {
+                    flow.phase = Phase::Sending;
+                    flow.last_update = t;
+                    let owners = flow.owners.clone();
+                    for (i, &o) in owners.iter().enumerate() {
+                        let list = &mut self.link_flows[o as usize];
+                        self.flows[slot as usize].as_mut().expect("live").pos[i] = list.len() as u32;
+                        list.push(slot);
+                        self.dirty.push(o);
+                    }
+                    self.sending += 1;
+                }
+                Phase::Latency => done.push(self.finish(slot, t)),
+                Phase::Sending => {
+                    self.detach(slot);
+                    done.push(self.finish(slot, t));
+                }
+            }
+        }
+        done
+    }
+
+    /// Bytes delivered so far over each link, indexed by link id [bytes].
+    pub fn link_bytes(&self) -> &[u64] {
+        &self.link_bytes
+    }
+
+    /// Counters of the solver's work.
+    pub fn stats(&self) -> SolverStats {
+        self.stats
+    }
+
+    /// Number of flows started and not yet finished.
+    pub fn active(&self) -> usize {
+        self.flows.len() - self.free.len()
+    }
+
+    /// Current rate of every sending flow, as `(flow, bytes/s)`, in slot order (for tests and
+    /// invariant checks).
+    pub fn rates(&mut self) -> Vec<(FlowId, f64)> {
+        self.resolve_if_dirty();
+        self.flows.iter().flatten().filter(|f| f.phase == Phase::Sending).map(|f| (f.id, f.rate)).collect()
+    }
+
+    /// Checks that no link carries more than its capacity (relative tolerance 1e-9).
+    ///
+    /// # Errors
+    /// A description of the first overloaded link.
+    pub fn check_capacity(&mut self) -> Result<(), String> {
+        self.resolve_if_dirty();
+        for (l, list) in self.link_flows.iter().enumerate() {
+            let load: f64 = list.iter().map(|&s| self.flows[s as usize].as_ref().expect("live").rate).sum();
+            if load > self.capacity[l] * (1.0 + 1e-9) {
+                return Err(format!("link {l} carries {load} B/s over capacity {}", self.capacity[l]));
+            }
+        }
+        Ok(())
+    }
+
+    fn is_current(&self, slot: u32, version: u32) -> bool {
+        matches!(&self.flows[slot as usize], Some(f) if f.version == version)
+    }
+
+    fn push_event(&mut self, at: SimTime, slot: u32, version: u32) {
+        self.events.push(Reverse((at, self.seq, slot, version)));
+        self.seq += 1;
+    }
+
+    /// Moves the network's clock to `t`, solving pending changes at the old time first.
+    fn sync(&mut self, t: SimTime) {
+        assert!(t >= self.now, "flow network time went backwards: {t:?} < {:?}", self.now);
+        if t > self.now {
+            self.resolve_if_dirty();
+            self.now = t;
+        }
+    }
+
+    fn detach(&mut self, slot: u32) {
+        let flow = self.flows[slot as usize].take().expect("live flow");
+        for (i, &o) in flow.owners.iter().enumerate() {
+            let list = &mut self.link_flows[o as usize];
+            let p = flow.pos[i] as usize;
+            list.swap_remove(p);
+            if p < list.len() {
+                let moved = list[p];
+                let m = self.flows[moved as usize].as_mut().expect("live flow on a link");
+                let k = m.owners.iter().position(|&x| x == o).expect("flow lists its links");
+                m.pos[k] = p as u32;
+            }
+            self.dirty.push(o);
+        }
+        self.sending -= 1;
+        self.flows[slot as usize] = Some(flow);
+    }
+
+    fn finish(&mut self, slot: u32, t: SimTime) -> Completion {
+        let flow = self.flows[slot as usize].take().expect("live flow");
+        for &l in &flow.links {
+            self.link_bytes[l as usize] += flow.bytes;
+        }
+        self.free.push(slot);
+        Completion { flow: flow.id, tag: flow.tag, bytes: flow.bytes, started: flow.started, finished: t }
+    }
+
+    fn resolve_if_dirty(&mut self) {
+        if self.dirty.is_empty() {
+            return;
+        }
+        self.stats.solves += 1;
+        let mut s = std::mem::take(&mut self.scratch);
+        s.epoch = s.epoch.wrapping_add(1);
+        if s.epoch == 0 {
+            s.link_epoch.iter_mut().for_each(|e| *e = u32::MAX);
+            s.flow_epoch.iter_mut().for_each(|e| *e = u32::MAX);
+            s.epoch = 1;
+        }
+        s.comp_links.clear();
+        s.comp_flows.clear();
+        let dirty = std::mem::take(&mut self.dirty);
+        if !self.collect_component(&mut s, &dirty) {
+            // The change touches most flows: solve everything, without the component walk.
+            self.stats.full_solves += 1;
+            s.epoch = s.epoch.wrapping_add(1).max(1);
+            s.comp_links.clear();
+            s.comp_flows.clear();
+            for l in 0..self.link_flows.len() as u32 {
+                if !self.link_flows[l as usize].is_empty() {
+                    s.link_epoch[l as usize] = s.epoch;
+                    s.comp_links.push(l);
+                }
+            }
+            for (slot, f) in self.flows.iter().enumerate() {
+                if matches!(f, Some(f) if f.phase == Phase::Sending) {
+                    s.comp_flows.push(slot as u32);
+                }
+            }
+        }
+        self.fill(&mut s);
+        self.scratch = s;
+        self.dirty = dirty;
+        self.dirty.clear();
+    }
+
+    /// Collects the component reachable from `dirty` into `s.comp_links` / `s.comp_flows`; returns
+    /// false (abandoning the walk) once it holds more than half of the sending flows.
+    fn collect_component(&self, s: &mut Scratch, dirty: &[u32]) -> bool {
+        let limit = self.sending / 2 + 16;
+        for &d in dirty {
+            if s.link_epoch[d as usize] != s.epoch {
+                s.link_epoch[d as usize] = s.epoch;
+                s.comp_links.push(d);
+            }
+        }
+        let mut i = 0;
+        while i < s.comp_links.len() {
+            let l = s.comp_links[i];
+            i += 1;
+            for &slot in &self.link_flows[l as usize] {
+                if s.flow_epoch[slot as usize] == s.epoch {
+                    continue;
+                }
+                s.flow_epoch[slot as usize] = s.epoch;
+                s.comp_flows.push(slot);
+                if s.comp_flows.len() > limit {
+                    return false;
+                }
+                for &o in &self.flows[slot as usize].as_ref().expect("live").owners {
+                    if s.link_epoch[o as usize] != s.epoch {
+                        s.link_epoch[o as usize] = s.epoch;
+                        s.comp_links.push(o);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Progressive filling over the component in `s`, then new completion times for flows whose
+    /// rate changed.
+    fn fill(&mut self, s: &mut Scratch) {
+        let now = self.now;
+        let nl = s.comp_links.len();
+        s.rem.clear();
+        s.unfixed.clear();
+        s.link_version.clear();
+        let mut heap = BinaryHeap::with_capacity(nl);
+        for (local, &l) in s.comp_links.iter().enumerate() {
+            s.link_local[l as usize] = local as u32;
+            let n = self.link_flows[l as usize].len() as u32;
+            s.rem.push(self.capacity[l as usize]);
+            s.unfixed.push(n);
+            s.link_version.push(0);
+            if n > 0 {
+                heap.push(Reverse(Share(self.capacity[l as usize] / n as f64, local as u32, 0)));
+            }
+        }
+        // Flow-local state, indexed by position in comp_flows.
+        s.fixed.clear();
+        s.fixed.resize(s.comp_flows.len(), false);
+        s.new_rate.clear();
+        s.new_rate.resize(s.comp_flows.len(), 0.0);
+        s.flow_local.resize(self.flows.len(), 0);
+        for (i, &slot) in s.comp_flows.iter().enumerate() {
+            s.flow_local[slot as usize] = i as u32;
+        }
+        while let Some(Reverse(Share(share, local, version))) = heap.pop() {
+            let li = local as usize;
+            if version != s.link_version[li] || s.unfixed[li] == 0 {
+                continue;
+            }
+            let l = s.comp_links[li];
+            for &slot in &self.link_flows[l as usize] {
+                let fi = s.flow_local[slot as usize] as usize;
+                if s.fixed[fi] {
+                    continue;
+                }
+                s.fixed[fi] = true;
+                s.new_rate[fi] = share;
+                for &o in &self.flows[slot as usize].as_ref().expect("live").owners {
+                    let lo = s.link_local[o as usize] as usize;
+                    s.rem[lo] = (s.rem[lo] - share).max(0.0);
+                    s.unfixed[lo] -= 1;
+                    if lo != li && s.unfixed[lo] > 0 {
+                        s.link_version[lo] += 1;
+                        heap.push(Reverse(Share(s.rem[lo] / s.unfixed[lo] as f64, lo as u32, s.link_version[lo])));
+                    }
+                }
+            }
+        }
+        self.stats.flows_resolved += s.comp_flows.len() as u64;
+        for (fi, &slot) in s.comp_flows.iter().enumerate() {
+            let rate = s.new_rate[fi];
+            let f = self.flows[slot as usize].as_mut().expect("live");
+            if f.rate == rate {
+                continue; // unchanged rate: the pending completion stays valid
+            }
+            let dt = now.since(f.last_update).0 as f64 / PS_PER_SEC as f64;
+            f.remaining = (f.remaining - f.rate * dt).max(0.0);
+            f.last_update = now;
+            f.rate = rate;
+            f.version = f.version.wrapping_add(1);
+            let at = now + duration_at_rate(f.remaining, rate);
+            let version = f.version;
+            self.push_event(at, slot, version);
+        }
+    }
+}
+
+/// Time to send `remaining` bytes at `rate` bytes/s, rounded up to the picosecond. A result within
+/// 1e-12 (relative) of a whole picosecond is taken as that picosecond, so floating-point residue of
+/// the sharing arithmetic does not add a spurious picosecond to exact closed forms.
+fn duration_at_rate(remaining: f64, rate: f64) -> SimDuration {
+    assert!(rate > 0.0, "a sending flow with zero rate never finishes");
+    let x = remaining * PS_PER_SEC as f64 / rate;
+    if x <= 1e-6 {
+        return SimDuration::ZERO;
+    }
+    let r = x.round();
+    let ps = if (x - r).abs() <= 1e-12 * x { r } else { x.ceil() };
+    assert!(ps < u64::MAX as f64, "flow duration overflows the picosecond clock");
+    SimDuration(ps as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::{LinkSpec, NodeId};
+    use crate::routing::Router;
+    use crate::time::{transfer_time, BytesPerSec, FlopPerSec};
+    use crate::ComputeDevice;
+
+    fn host() -> ComputeDevice {
+        ComputeDevice {
+            peak: FlopPerSec(1),
+            efficiency: 1.0,
+            memory_bytes: 1,
+            memory_bandwidth: BytesPerSec(1),
+            launch_overhead: SimDuration::ZERO,
+        }
+    }
+
+    /// Runs the network until idle; returns (tag, finish time) in completion order.
+    fn drain(net: &mut FlowNetwork) -> Vec<(u64, SimTime)> {
+        let mut out = Vec::new();
+        while let Some(t) = net.next_time() {
+            net.check_capacity().unwrap();
+            out.extend(net.advance(t).into_iter().map(|c| (c.tag, c.finished)));
+        }
+        out
+    }
+
+    /// A chain of hosts n0 – n1 – … joined by cables of the given bandwidths [bytes/s].
+    fn chain(bandwidths: &[u64], latency: SimDuration) -> (Platform, Vec<NodeId>) {
+        let mut p = Platform::new();
+        let nodes: Vec<NodeId> = (0..=bandwidths.len()).map(|i| p.add_switch(format!("n{i}"), SimDuration::ZERO, 0)).collect();
+        for (i, &b) in bandwidths.iter().enumerate() {
+            p.connect(nodes[i], nodes[i + 1], &LinkSpec::new(BytesPerSec(b), latency));
+        }
+        (p, nodes)
+    }
+
+    fn route_of(p: &Platform, links: &[u32]) -> Route {
+        let links: Vec<crate::LinkId> = links.iter().map(|&l| crate::LinkId(l)).collect();
+        let latency = links.iter().fold(SimDuration::ZERO, |a, l| a + p.links[l.index()].latency);
+        Route { links, latency }
+    }
+
+    /// System: one 1 GB flow over a 10 Gbps link with 5 us latency.
+    /// Expectation: it ends at latency + n/B = 5 us + 0.8 s exactly.
+    #[test]
+    fn one_flow_takes_latency_plus_size_over_bandwidth() {
+        let (p, _) = chain(&[1_250_000_000], SimDuration::from_us(5));
+        let mut net = FlowNetwork::new(&p);
+        net.start(SimTime::ZERO, &route_of(&p, &[0]), 1_000_000_000, 7);
+        let want = SimTime::ZERO + SimDuration::from_us(5) + transfer_time(1_000_000_000, BytesPerSec(1_250_000_000));
+        assert_eq!(drain(&mut net), vec![(7, want)]);
+        assert_eq!(net.link_bytes()[0], 1_000_000_000);
+    }
+
+    /// System: k = 1..8 equal flows of n bytes on one bottleneck link of bandwidth B, latency L.
+    /// Expectation: all end together at L + k·n/B, exactly.
+    #[test]
+    fn k_equal_flows_on_a_bottleneck_end_together() {
+        for k in 1..=8u64 {
+            let (p, _) = chain(&[3_000_000_007], SimDuration::from_ns(1_234));
+            let mut net = FlowNetwork::new(&p);
+            for i in 0..k {
+                net.start(SimTime::ZERO, &route_of(&p, &[0]), 123_456_789, i);
+            }
+            let want = SimTime::ZERO + SimDuration::from_ns(1_234) + transfer_time(k * 123_456_789, BytesPerSec(3_000_000_007));
+            let done = drain(&mut net);
+            assert_eq!(done.len() as u64, k);
+            assert!(done.iter().all(|&(_, t)| t == want), "k={k}: {done:?} want {want:?}");
+        }
+    }
+
+    /// System: the parking lot n0 –l1– n1 –l2– n2 –l3– n3, l1 = l2 = 12.5 GB/s, l3 = 6.25 GB/s, no
+    /// latency; flows n0→n3 1 GB, on l1 0.5 GB, on l2 0.25 GB and 1 GB, on l3 0.1 GB, all at t = 0.
+    /// Expectation (max-min, worked by hand): they end at 0.184, 0.056, 0.056, 0.176, 0.032 s.
+    #[test]
+    fn parking_lot_max_min_shares() {
+        let (p, _) = chain(&[12_500_000_000, 12_500_000_000, 6_250_000_000], SimDuration::ZERO);
+        // Forward links are 0, 2, 4 (connect returns a→b first).
+        let mut net = FlowNetwork::new(&p);
+        let gb = 1_000_000_000;
+        net.start(SimTime::ZERO, &route_of(&p, &[0, 2, 4]), gb, 0);
+        net.start(SimTime::ZERO, &route_of(&p, &[0]), gb / 2, 1);
+        net.start(SimTime::ZERO, &route_of(&p, &[2]), gb / 4, 2);
+        net.start(SimTime::ZERO, &route_of(&p, &[2]), gb, 3);
+        net.start(SimTime::ZERO, &route_of(&p, &[4]), gb / 10, 4);
+        let mut done = drain(&mut net);
+        done.sort();
+        let ms = |m: u64| SimTime(m * 1_000_000_000);
+        assert_eq!(done, vec![(0, ms(184)), (1, ms(56)), (2, ms(56)), (3, ms(176)), (4, ms(32))]);
+    }
+
+    /// Flows in separate components do not disturb each other's completion events, and the solver
+    /// touches only the component that changed.
+    #[test]
+    fn incremental_resolve_touches_only_the_changed_component() {
+        let (p, _) = chain(&[1_000_000_000, 1_000_000_000], SimDuration::ZERO);
+        let mut net = FlowNetwork::new(&p);
+        net.start(SimTime::ZERO, &route_of(&p, &[0]), 1_000_000_000, 0);
+        net.start(SimTime::ZERO, &route_of(&p, &[2]), 2_000_000_000, 1);
+        assert_eq!(net.next_time(), Some(SimTime::ZERO)); // latency ends (zero latency)
+        net.advance(SimTime::ZERO);
+        net.next_time();
+        let before = net.stats().flows_resolved;
+        // A new flow on link 2 only: link 0's flow is not re-rated.
+        net.start(SimTime(500_000_000_000), &route_of(&p, &[2]), 1_000_000_000, 2);
+        let t = net.next_time().unwrap();
+        net.advance(t);
+        net.next_time();
+        assert_eq!(net.stats().flows_resolved - before, 2);
+        let done = drain(&mut net);
+        // Flow 0 alone at 1 GB/s: 1 s. Flow 1: 0.5 GB by 0.5 s, then 0.5 GB/s for 1.5 GB... flows 1 and 2
+        // share until flow 2 ends at 0.5 + 2 = 2.5 s; flow 1 then has 0.5 GB left at 1 GB/s: 3.0 s.
+        let s = |x: u64| SimTime(x * 500_000_000_000);
+        assert_eq!(done, vec![(0, s(2)), (2, s(5)), (1, s(6))]);
+    }
+
+    /// A zero-byte flow completes after the route latency; a flow on an empty route at once.
+    #[test]
+    fn empty_flows_and_local_routes() {
+        let (p, _) = chain(&[1_000], SimDuration::from_ns(50));
+        let mut net = FlowNetwork::new(&p);
+        net.start(SimTime(10), &route_of(&p, &[0]), 0, 1);
+        net.start(SimTime(10), &Route::default(), 999, 2);
+        assert_eq!(drain(&mut net), vec![(2, SimTime(10)), (1, SimTime(50_010))]);
+    }
+
+    /// Random flows on a small random graph: capacity is never exceeded, every flow completes and
+    /// delivers its bytes (checked by `drain`).
+    #[test]
+    fn random_flows_conserve_bytes() {
+        use rand::Rng;
+        let mut rng = crate::rng::stream(3, crate::rng::StreamKind::Test, 0);
+        let mut p = Platform::new();
+        let hosts: Vec<NodeId> = (0..6).map(|i| p.add_host(format!("h{i}"), host(), 0)).collect();
+        let sw: Vec<NodeId> = (0..3).map(|i| p.add_switch(format!("s{i}"), SimDuration::from_ns(100), 0)).collect();
+        for (i, &h) in hosts.iter().enumerate() {
+            p.connect(h, sw[i % 3], &LinkSpec::new(BytesPerSec(1_000_000_000 + i as u64), SimDuration::from_ns(10)));
+        }
+        p.connect(sw[0], sw[1], &LinkSpec::new(BytesPerSec(700_000_000), SimDuration::from_ns(10)));
+        p.connect(sw[1], sw[2], &LinkSpec::new(BytesPerSec(900_000_000), SimDuration::from_ns(10)));
+        let mut router = Router::new(&p);
+        let mut net = FlowNetwork::new(&p);
+        let mut total = 0u64;
+        let mut finished = Vec::new();
+        let mut t = SimTime::ZERO;
+        for k in 0..300u64 {
+            t += SimDuration::from_us(rng.random_range(0..20));
+            while let Some(next) = net.next_time() {
+                if next > t {
+                    break;
+                }
+                finished.extend(net.advance(next).into_iter().map(|c| c.tag));
+                net.check_capacity().unwrap();
+            }
+            let (a, b) = (rng.random_range(0..6), rng.random_range(0..6));
+            let r = router.route(&p, hosts[a], hosts[b], k).unwrap();
+            let bytes = rng.random_range(0..100_000);
+            total += bytes;
+            net.start(t, &r, bytes, k);
+        }
+        finished.extend(drain(&mut net).into_iter().map(|(tag, _)| tag));
+        finished.sort_unstable();
+        assert_eq!(finished, (0..300).collect::<Vec<u64>>(), "every flow completes exactly once");
+        assert_eq!(net.active(), 0);
+        assert!(total > 0);
+    }
+}

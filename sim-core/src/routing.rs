@@ -1,0 +1,169 @@
+//! Routes: shortest paths by hop count with deterministic equal-cost multi-path (ECMP) choice.
+//!
+//! Only switches forward: a route's intermediate nodes are switches, its ends are the source and
+//! destination hosts. Among equal-length next hops the router picks one by a stateless hash of the
+//! flow's key and the current node, so the same flow key always takes the same path and different
+//! flows spread over the equal-cost paths (as hash-based ECMP does in data-center switches).
+
+use crate::platform::{LinkId, NodeId, NodeKind, Platform};
+use crate::rng::mix64;
+use crate::time::SimDuration;
+
+/// A path through the platform.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Route {
+    /// Links in the order traversed; empty when source and destination are the same node.
+    pub links: Vec<LinkId>,
+    /// Sum of the links' propagation latencies and the per-hop latency of every switch crossed [ps].
+    pub latency: SimDuration,
+}
+
+/// Why no route exists.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoutingError {
+    /// The destination cannot be reached from the source through switches.
+    #[error("no route from node {src} to node {dst}")]
+    Unreachable {
+        /// Source node name.
+        src: String,
+        /// Destination node name.
+        dst: String,
+    },
+}
+
+/// Computes and caches hop-count distances per destination.
+#[derive(Clone, Debug)]
+pub struct Router {
+    in_links: Vec<Vec<LinkId>>,
+    /// `dist[dst][n]`: hops from `n` to `dst` (u32::MAX = unreachable), computed on first use.
+    dist: Vec<Option<Vec<u32>>>,
+}
+
+impl Router {
+    /// A router for `platform` (which must not change afterwards).
+    pub fn new(platform: &Platform) -> Self {
+        let mut in_links = vec![Vec::new(); platform.nodes.len()];
+        for (i, l) in platform.links.iter().enumerate() {
+            in_links[l.dst.index()].push(LinkId(i as u32));
+        }
+        Router { in_links, dist: vec![None; platform.nodes.len()] }
+    }
+
+    /// The route from `src` to `dst` for a flow with ECMP key `flow_key`.
+    ///
+    /// # Errors
+    /// [`RoutingError::Unreachable`] if no path through switches joins them.
+    ///
+    /// # Complexity
+    /// O(V + E) the first time a destination is asked for (breadth-first search), then O(hops · degree).
+    pub fn route(&mut self, platform: &Platform, src: NodeId, dst: NodeId, flow_key: u64) -> Result<Route, RoutingError> {
+        if src == dst {
+            return Ok(Route::default());
+        }
+        let dist = self.distances(platform, dst);
+        if dist[src.index()] == u32::MAX {
+            return Err(RoutingError::Unreachable {
+                src: platform.nodes[src.index()].name.clone(),
+                dst: platform.nodes[dst.index()].name.clone(),
+            });
+        }
+        let mut links = Vec::with_capacity(dist[src.index()] as usize);
+        let mut latency = SimDuration::ZERO;
+        let mut at = src;
+        while at != dst {
+            let want = dist[at.index()] - 1;
+            let candidates: Vec<LinkId> = platform.out_links[at.index()]
+                .iter()
+                .copied()
+                .filter(|l| dist[platform.links[l.index()].dst.index()] == want)
+                .collect();
+            let pick = candidates[(mix64(flow_key ^ mix64(at.0 as u64)) % candidates.len() as u64) as usize];
+            let link = &platform.links[pick.index()];
+            latency += link.latency;
+            if let NodeKind::Switch { hop_latency } = platform.nodes[link.dst.index()].kind {
+                latency += hop_latency;
+            }
+            links.push(pick);
+            at = link.dst;
+        }
+        Ok(Route { links, latency })
+    }
+
+    fn distances(&mut self, platform: &Platform, dst: NodeId) -> &[u32] {
+        if self.dist[dst.index()].is_none() {
+            let mut dist = vec![u32::MAX; platform.nodes.len()];
+            dist[dst.index()] = 0;
+            let mut frontier = std::collections::VecDeque::from([dst]);
+            while let Some(n) = frontier.pop_front() {
+                // Hosts terminate paths; only the destination itself and switches are passed through.
+                if n != dst && platform.is_host(n) {
+                    continue;
+                }
+                for &l in &self.in_links[n.index()] {
+                    let p = platform.links[l.index()].src;
+                    if dist[p.index()] == u32::MAX {
+                        dist[p.index()] = dist[n.index()] + 1;
+                        frontier.push_back(p);
+                    }
+                }
+            }
+            self.dist[dst.index()] = Some(dist);
+        }
+        self.dist[dst.index()].as_deref().expect("just computed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::LinkSpec;
+    use crate::time::{BytesPerSec, FlopPerSec};
+    use crate::ComputeDevice;
+
+    fn host() -> ComputeDevice {
+        ComputeDevice {
+            peak: FlopPerSec(1),
+            efficiency: 1.0,
+            memory_bytes: 1,
+            memory_bandwidth: BytesPerSec(1),
+            launch_overhead: SimDuration::ZERO,
+        }
+    }
+
+    /// Two hosts under two parallel switches: both two-hop paths are used by some flow key, and the
+    /// same key always takes the same one.
+    #[test]
+    fn ecmp_spreads_flows_deterministically() {
+        let mut p = Platform::new();
+        let a = p.add_host("a", host(), 0);
+        let b = p.add_host("b", host(), 0);
+        let s1 = p.add_switch("s1", SimDuration::from_ns(100), 0);
+        let s2 = p.add_switch("s2", SimDuration::from_ns(100), 0);
+        let spec = LinkSpec::new(BytesPerSec(1_000), SimDuration::from_ns(10));
+        for s in [s1, s2] {
+            p.connect(a, s, &spec);
+            p.connect(s, b, &spec);
+        }
+        let mut r = Router::new(&p);
+        let routes: Vec<Route> = (0..16).map(|k| r.route(&p, a, b, k).unwrap()).collect();
+        assert!(routes.iter().all(|x| x.links.len() == 2 && x.latency == SimDuration::from_ns(120)));
+        let via_s1 = routes.iter().filter(|x| p.links[x.links[0].index()].dst == s1).count();
+        assert!(via_s1 > 0 && via_s1 < 16, "{via_s1}");
+        assert_eq!(r.route(&p, a, b, 3).unwrap(), routes[3]);
+    }
+
+    #[test]
+    fn hosts_do_not_forward() {
+        let mut p = Platform::new();
+        let a = p.add_host("a", host(), 0);
+        let b = p.add_host("b", host(), 0);
+        let c = p.add_host("c", host(), 0);
+        let spec = LinkSpec::new(BytesPerSec(1_000), SimDuration::ZERO);
+        p.connect(a, b, &spec);
+        p.connect(b, c, &spec);
+        let mut r = Router::new(&p);
+        assert!(r.route(&p, a, b, 0).is_ok());
+        assert!(matches!(r.route(&p, a, c, 0), Err(RoutingError::Unreachable { .. })));
+    }
+}
