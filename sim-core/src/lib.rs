@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+pub mod collective;
 pub mod compute;
 pub mod engine;
 pub mod flow;
@@ -18,6 +19,7 @@ pub mod platform;
 pub mod program;
 pub mod queue;
 pub mod rng;
+pub mod runtime;
 pub mod routing;
 pub mod straggler;
 pub mod time;

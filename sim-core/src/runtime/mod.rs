@@ -1,0 +1,3 @@
+//! Distributed runtimes that execute real ML programs on simulated hardware.
+
+pub mod ps;
