@@ -1,1 +1,54 @@
-//! Reports.
+//! Reports of a clustersim run: JSON and CSV tables and plots, rendered into memory.
+//!
+//! The caller (the `clustersim` package) converts a finished run into a [`RunReport`], a plain data type, and
+//! asks this crate for `summary.json` ([`summary_json`]), the per-clock metrics CSV ([`metrics_csv`]), the
+//! convergence CSV ([`convergence_csv`]) and two figures, each as SVG and PNG: objective vs simulated time
+//! ([`convergence_svg`], [`convergence_png`]) and the compute / communication / waiting breakdown
+//! ([`breakdown_svg`], [`breakdown_png`]).
+//!
+//! **Architecture Invariant:** `reports` depends on no other workspace crate and never touches the file
+//! system (nor the terminal or the clock). It renders into `String` / `Vec<u8>` and the caller writes the
+//! files. Rationale: the engine can change without touching reports, and reports can be tested byte for byte.
+//!
+//! **Determinism:** every renderer is a pure function of its input; the same [`RunReport`] gives
+//! byte-identical output, and no output contains wall-clock time. All times are simulated seconds.
+//!
+//! **Fonts:** PNG text uses DejaVu Sans embedded in the binary (`assets/`, Bitstream Vera license), registered
+//! once as plotters' `"sans-serif"` family, so plots render on machines without system fonts or fontconfig.
+//!
+//! # Example
+//! ```
+//! use reports::{summary_json, RunReport};
+//!
+//! let report = RunReport {
+//!     scenario: "quickstart".into(),
+//!     seed: 7,
+//!     objective_name: "logistic loss".into(),
+//!     target_objective: Some(0.35),
+//!     variants: vec![],
+//! };
+//! let json = summary_json(&report);
+//! assert!(json.contains("\"seed\": 7"));
+//! let png = reports::convergence_png(&report).unwrap();
+//! assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+//! ```
+#![deny(missing_docs)]
+// Rationale: docs state units in brackets (`[s]`, `[bytes]`), as STYLE.md asks; rustdoc would take them for
+// intra-doc links and warn.
+#![allow(rustdoc::broken_intra_doc_links)]
+
+mod breakdown;
+mod convergence;
+mod error;
+mod plot;
+mod summary;
+mod tables;
+#[cfg(test)]
+mod test_support;
+
+pub use breakdown::{breakdown_png, breakdown_svg};
+pub use convergence::{convergence_png, convergence_svg};
+pub use error::ReportError;
+pub use plot::{HEIGHT_PX, WIDTH_PX};
+pub use summary::{ConvergencePoint, RunReport, VariantReport, VariantSummary, WorkerClockRecord};
+pub use tables::{convergence_csv, metrics_csv, summary_json, CONVERGENCE_CSV_HEADER, METRICS_CSV_HEADER};

@@ -1,1 +1,50 @@
-//! ML programs.
+//! # workloads: ML programs with real math on real data
+//!
+//! Implementations of [`sim_core::program::DataParallelProgram`] — the Alg/Sys split of Petuum (Xing et
+//! al., KDD 2015): the program declares parameter tables, computes one clock of updates on one worker's
+//! data partition, and evaluates an exact objective; the runtime in `sim-core` does communication,
+//! consistency and scheduling — plus the data they run on.
+//!
+//! - [`logreg::LogisticRegression`]: sparse logistic regression by mini-batch SGD (Adult, a9a).
+//! - [`mf::MatrixFactorization`]: low-rank matrix factorisation by SGD (MovieLens, synthetic).
+//! - [`data`]: in-memory data sets and parsers (UCI Adult, LIBSVM, MovieLens `u.data`, Alibaba PAI
+//!   mini-batch times) and seeded synthetic generators.
+//! - [`builtin`]: the redistributable files embedded in the crate, each with its source and licence.
+//!
+//! **Architecture invariant:** this crate never opens files. Parsers take text; the `clustersim` package
+//! reads files (e.g. MovieLens, which may not be redistributed) and [`builtin`] embeds the rest with
+//! `include_str!`. No `HashMap` iteration reaches a result.
+//!
+//! ## Data partition and mini-batch order (all programs)
+//! The `n` examples (ratings for matrix factorisation) are shuffled once with the stream
+//! `sim_core::rng::stream(seed, StreamKind::Partition, 0)` and split into `workers` contiguous parts (worker
+//! `w` gets positions `⌊w·n/W⌋ .. ⌊(w+1)·n/W⌋`, so sizes differ by at most one). Each part is shuffled once
+//! more with the worker's stream `(seed, StreamKind::DataSampler, w)`, giving a fixed visiting order. The
+//! batch of worker `w` at clock `c` is the `batch_size` consecutive entries of that order starting at
+//! position `c · batch_size`, taken cyclically: each example is visited once per pass, in the same order
+//! every pass, and a batch may straddle two passes. A batch is thus a pure function of
+//! `(seed, worker, clock)`, as [`sim_core::program::DataParallelProgram::compute`] requires.
+//!
+//! ## Learning-rate schedule (all programs)
+//! Clock `c` uses `η_c = η0 / sqrt(1 + lr_decay · c)` (`lr_decay = 0`: constant step).
+
+#![deny(missing_docs)]
+
+pub mod builtin;
+pub mod data;
+pub mod logreg;
+pub mod mf;
+mod sampling;
+
+pub use data::{DataError, Dataset, Ratings};
+pub use logreg::{LogRegConfig, LogisticRegression};
+pub use mf::{MatrixFactorization, MfConfig};
+
+/// Why a program could not be built from its settings.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProgramError {
+    /// A setting is out of range or inconsistent with the data (the message says which).
+    #[error("invalid program configuration: {0}")]
+    InvalidConfig(String),
+}

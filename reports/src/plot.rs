@@ -1,0 +1,331 @@
+//! Shared plot machinery: the embedded font, the palette, and rendering one figure to SVG or PNG.
+//!
+//! Every figure is drawn by one function generic over plotters' [`DrawingBackend`], so the SVG and the PNG
+//! of a figure come from the same drawing code; [`render_svg`] and [`render_png`] only pick the backend.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::error::ReportError;
+use crate::summary::RunReport;
+use crate::{breakdown, convergence};
+
+/// Width of every figure [px].
+pub const WIDTH_PX: u32 = 1000;
+/// Height of every figure [px].
+pub const HEIGHT_PX: u32 = 600;
+
+/// Font family every text element uses; it resolves to the embedded DejaVu Sans.
+pub(crate) const FONT: &str = "sans-serif";
+
+/// DejaVu Sans (Bitstream Vera license, see `assets/DejaVuSans-LICENSE.txt`), embedded so that PNG text renders
+/// on machines without system fonts or fontconfig.
+static DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// Registers the embedded font as plotters' `"sans-serif"` family, once per process.
+///
+/// # Panics
+/// If the embedded font does not parse: the asset is corrupt, which the tests catch.
+fn ensure_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        let ok = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok();
+        assert!(ok, "embedded assets/DejaVuSans.ttf does not parse as a font");
+    });
+}
+
+/// Colour-blind-safe line colours (Okabe & Ito, 2008), used in variant order and cycled.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0x00, 0x00, 0x00), // black
+];
+
+/// Colour of the `i`-th variant.
+pub(crate) fn variant_color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// The figures this crate draws.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Figure {
+    Convergence,
+    Breakdown,
+}
+
+impl Figure {
+    fn name(self) -> &'static str {
+        match self {
+            Figure::Convergence => "convergence",
+            Figure::Breakdown => "breakdown",
+        }
+    }
+
+    /// Draws the figure onto any backend; the only place where the figure kinds are dispatched.
+    fn draw<DB: DrawingBackend>(
+        self,
+        report: &RunReport,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        match self {
+            Figure::Convergence => convergence::draw(report, root)?,
+            Figure::Breakdown => breakdown::draw(report, root)?,
+        }
+        root.present()
+    }
+}
+
+/// Renders `figure` as an SVG document of [`WIDTH_PX`] × [`HEIGHT_PX`].
+pub(crate) fn render_svg(figure: Figure, report: &RunReport) -> Result<String, ReportError> {
+    ensure_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
+        figure
+            .draw(report, &root)
+            .map_err(|e| ReportError::draw(figure.name(), e))?;
+    }
+    Ok(svg)
+}
+
+/// Renders `figure` as an 8-bit RGB PNG of [`WIDTH_PX`] × [`HEIGHT_PX`].
+pub(crate) fn render_png(figure: Figure, report: &RunReport) -> Result<Vec<u8>, ReportError> {
+    ensure_font();
+    let mut rgb = vec![0u8; WIDTH_PX as usize * HEIGHT_PX as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
+        figure
+            .draw(report, &root)
+            .map_err(|e| ReportError::draw(figure.name(), e))?;
+    }
+    encode_png(&rgb).map_err(|source| ReportError::PngEncode {
+        plot: figure.name(),
+        source,
+    })
+}
+
+fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, WIDTH_PX, HEIGHT_PX);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(rgb)?;
+        writer.finish()?;
+    }
+    Ok(out)
+}
+
+/// Formats a duration given in seconds with three significant digits and an SI prefix (s, ms, µs, ns),
+/// for labels.
+pub(crate) fn fmt_seconds(s: f64) -> String {
+    if s == 0.0 || !s.is_finite() {
+        return format!("{s} s");
+    }
+    let (value, unit) = match s.abs() {
+        a if a >= 1.0 => (s, "s"),
+        a if a >= 1e-3 => (s * 1e3, "ms"),
+        a if a >= 1e-6 => (s * 1e6, "µs"),
+        _ => (s * 1e9, "ns"),
+    };
+    let decimals = match value.abs() {
+        a if a >= 99.95 => 0,
+        a if a >= 9.995 => 1,
+        _ => 2,
+    };
+    format!("{value:.decimals$} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::small_report;
+    use crate::{breakdown_png, breakdown_svg, convergence_png, convergence_svg};
+
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+    /// Decodes a PNG into (width, height, RGB bytes), asserting it is 8-bit RGB.
+    fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        assert!(png_bytes.starts_with(PNG_SIGNATURE));
+        let mut reader = png::Decoder::new(png_bytes).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(
+            (info.color_type, info.bit_depth),
+            (png::ColorType::Rgb, png::BitDepth::Eight)
+        );
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    /// Pixels in `[x0, x1) × [y0, y1)` whose every channel is below 100 (text and axes are black).
+    fn dark_pixels(rgb: &[u8], (x0, x1): (u32, u32), (y0, y1): (u32, u32)) -> usize {
+        let mut n = 0;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let i = 3 * (y * WIDTH_PX + x) as usize;
+                n += usize::from(rgb[i..i + 3].iter().all(|&c| c < 100));
+            }
+        }
+        n
+    }
+
+    fn pixels_of(rgb: &[u8], color: RGBColor) -> usize {
+        rgb.chunks_exact(3)
+            .filter(|p| p == &[color.0, color.1, color.2])
+            .count()
+    }
+
+    #[test]
+    fn rendering_twice_gives_identical_bytes() {
+        let r = small_report();
+        assert_eq!(convergence_svg(&r).unwrap(), convergence_svg(&r).unwrap());
+        assert_eq!(convergence_png(&r).unwrap(), convergence_png(&r).unwrap());
+        assert_eq!(breakdown_svg(&r).unwrap(), breakdown_svg(&r).unwrap());
+        assert_eq!(breakdown_png(&r).unwrap(), breakdown_png(&r).unwrap());
+    }
+
+    #[test]
+    fn pngs_decode_to_the_figure_size() {
+        let r = small_report();
+        for png_bytes in [convergence_png(&r).unwrap(), breakdown_png(&r).unwrap()] {
+            let (w, h, rgb) = decode(&png_bytes);
+            assert_eq!((w, h), (WIDTH_PX, HEIGHT_PX));
+            assert_eq!(rgb.len(), (WIDTH_PX * HEIGHT_PX * 3) as usize);
+        }
+    }
+
+    #[test]
+    fn png_title_is_rendered_with_the_embedded_font() {
+        // The title is centred in the top ~50 px; with an empty scenario name that band must be blank, so
+        // dark pixels there come from glyphs.
+        let title_band = ((WIDTH_PX / 2 - 150, WIDTH_PX / 2 + 150), (0, 50));
+        let mut r = small_report();
+        let (_, _, with_title) = decode(&convergence_png(&r).unwrap());
+        r.scenario.clear();
+        let (_, _, without_title) = decode(&convergence_png(&r).unwrap());
+        assert_eq!(dark_pixels(&without_title, title_band.0, title_band.1), 0);
+        assert!(dark_pixels(&with_title, title_band.0, title_band.1) > 100);
+    }
+
+    #[test]
+    fn png_axis_label_and_legend_text_are_rendered() {
+        let r = small_report();
+        let (_, _, rgb) = decode(&convergence_png(&r).unwrap());
+        // x-axis description sits in the bottom band, centred.
+        assert!(dark_pixels(&rgb, (350, 650), (HEIGHT_PX - 45, HEIGHT_PX)) > 100);
+        // y-axis description is rotated text in the left band.
+        assert!(dark_pixels(&rgb, (0, 45), (150, 450)) > 100);
+    }
+
+    #[test]
+    fn png_draws_one_line_per_variant_in_its_colour() {
+        let r = small_report();
+        let (_, _, rgb) = decode(&convergence_png(&r).unwrap());
+        assert!(pixels_of(&rgb, variant_color(0)) > 200, "bsp line missing");
+        assert!(pixels_of(&rgb, variant_color(1)) > 200, "ssp-2 line missing");
+        assert_eq!(pixels_of(&rgb, variant_color(2)), 0, "only two variants");
+    }
+
+    #[test]
+    fn breakdown_png_stacks_all_three_components() {
+        let r = small_report();
+        let (_, _, rgb) = decode(&breakdown_png(&r).unwrap());
+        let [compute, communication, waiting] = crate::breakdown::COMPONENT_COLORS;
+        let (a, b, c) = (
+            pixels_of(&rgb, compute),
+            pixels_of(&rgb, communication),
+            pixels_of(&rgb, waiting),
+        );
+        // Per worker: compute 1 s, communication 0.5 s, waiting 0.25 s, so the areas are ordered likewise.
+        assert!(a > b && b > c && c > 1000, "areas {a} {b} {c}");
+    }
+
+    /// The contents of the SVG's `<text>` elements, trimmed.
+    fn svg_texts(svg: &str) -> Vec<&str> {
+        svg.split("<text")
+            .skip(1)
+            .map(|t| t.split_once('>').unwrap().1.split("</text>").next().unwrap().trim())
+            .collect()
+    }
+
+    #[test]
+    fn svg_contains_title_axis_labels_and_legend() {
+        let r = small_report();
+        let svg = convergence_svg(&r).unwrap();
+        assert!(svg.starts_with("<svg"));
+        let texts = svg_texts(&svg);
+        for needle in [
+            "quickstart",
+            "simulated time [s]",
+            "logistic loss",
+            "bsp",
+            "ssp-2",
+            "target 0.35",
+        ] {
+            assert!(texts.contains(&needle), "convergence SVG lacks {needle:?}: {texts:?}");
+        }
+        let svg = breakdown_svg(&r).unwrap();
+        let texts = svg_texts(&svg);
+        for needle in [
+            "quickstart: time breakdown per worker",
+            "simulated time per worker [s] (mean over workers)",
+            "compute",
+            "communication",
+            "waiting",
+            "bsp",
+            "ssp-2",
+            "1.75 s",
+        ] {
+            assert!(texts.contains(&needle), "breakdown SVG lacks {needle:?}: {texts:?}");
+        }
+    }
+
+    #[test]
+    fn degenerate_reports_still_render() {
+        let mut empty = small_report();
+        empty.variants.clear();
+        empty.target_objective = None;
+        let mut odd = small_report();
+        odd.variants[0].convergence.truncate(1);
+        odd.variants[1].convergence[2].objective = f64::NAN;
+        odd.variants[1].summary.workers = 0;
+        odd.variants[1].summary.waiting_s = f64::INFINITY;
+        let mut flat = small_report();
+        for v in &mut flat.variants {
+            v.convergence.iter_mut().for_each(|p| p.objective = 0.5);
+            v.summary.compute_s = 0.0;
+            v.summary.communication_s = 0.0;
+            v.summary.waiting_s = 0.0;
+        }
+        for r in [&empty, &odd, &flat] {
+            convergence_svg(r).unwrap();
+            decode(&convergence_png(r).unwrap());
+            breakdown_svg(r).unwrap();
+            decode(&breakdown_png(r).unwrap());
+        }
+    }
+
+    #[test]
+    fn fmt_seconds_keeps_about_three_digits() {
+        assert_eq!(fmt_seconds(0.0), "0 s");
+        assert_eq!(fmt_seconds(1234.4), "1234 s");
+        assert_eq!(fmt_seconds(12.345), "12.3 s");
+        assert_eq!(fmt_seconds(1.2345), "1.23 s");
+        assert_eq!(fmt_seconds(9.999), "10.0 s");
+        assert_eq!(fmt_seconds(0.12345), "123 ms");
+        assert_eq!(fmt_seconds(0.0012345), "1.23 ms");
+        assert_eq!(fmt_seconds(2.5e-6), "2.50 µs");
+        assert_eq!(fmt_seconds(3e-10), "0.30 ns");
+    }
+}

@@ -1,0 +1,105 @@
+//! Plain result types handed to the renderers.
+//!
+//! These are the API boundary between a run and its reports: the `clustersim` package fills them in from a
+//! finished simulation, and every renderer in this crate reads only them. Simulated time is in seconds as
+//! `f64` here (converted once from integer picoseconds by the caller); nothing in these types is wall-clock time.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the reports of one scenario run need: one entry per compared variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Scenario name (used as the plot title and in file names chosen by the caller).
+    pub scenario: String,
+    /// Root seed of the run, so a report can be replayed.
+    pub seed: u64,
+    /// Name of the training objective, e.g. `"logistic loss"` (used as the y-axis label; no unit, it is a loss).
+    pub objective_name: String,
+    /// Objective value that counts as "converged" [objective units]; `None` if the scenario sets no target.
+    pub target_objective: Option<f64>,
+    /// Compared variants (e.g. BSP, SSP s=3, async), in the order the scenario lists them.
+    pub variants: Vec<VariantReport>,
+}
+
+/// Results of one variant of a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantReport {
+    /// Variant name as given in the scenario, e.g. `"ssp-3"`.
+    pub name: String,
+    /// Whole-run totals.
+    pub summary: VariantSummary,
+    /// Global objective over time, in increasing `clock` order.
+    pub convergence: Vec<ConvergencePoint>,
+    /// One record per (worker, clock), ordered by worker, then clock.
+    pub worker_clocks: Vec<WorkerClockRecord>,
+}
+
+/// Whole-run totals of one variant. Every time is simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantSummary {
+    /// Global objective at the end of the run [objective units].
+    pub final_objective: f64,
+    /// Simulated time at the end of the run [s].
+    pub sim_time_s: f64,
+    /// Clocks completed by every worker [clocks] (the minimum over workers).
+    pub clocks: u64,
+    /// Number of workers [count].
+    pub workers: u32,
+    /// Bytes put on the network by all nodes [bytes].
+    pub bytes_sent: u64,
+    /// Bytes that crossed wide-area (inter-datacenter) links [bytes].
+    pub wan_bytes: u64,
+    /// Cost of the WAN traffic [USD].
+    pub wan_cost_usd: f64,
+    /// Time spent computing, summed over workers [s].
+    pub compute_s: f64,
+    /// Time spent sending and receiving, summed over workers [s].
+    pub communication_s: f64,
+    /// Time spent blocked on the consistency model (barriers, staleness bound), summed over workers [s].
+    pub waiting_s: f64,
+    /// Parameter reads served [count].
+    pub reads: u64,
+    /// Mean staleness of the reads [clocks].
+    pub staleness_mean: f64,
+    /// Largest staleness of any read [clocks].
+    pub staleness_max: u64,
+    /// Reads whose staleness exceeded the configured bound [count]; 0 for a correct SSP runtime.
+    pub staleness_violations: u64,
+    /// Simulated time at which the objective first reached `target_objective` [s]; `None` if never reached
+    /// or no target was set.
+    pub time_to_target_s: Option<f64>,
+    /// Discrete events processed by the engine [count].
+    pub events: u64,
+}
+
+/// One sample of the global objective.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvergencePoint {
+    /// Clock after which the objective was evaluated [clocks].
+    pub clock: u64,
+    /// Simulated time of the evaluation [s].
+    pub sim_time_s: f64,
+    /// Global objective value [objective units].
+    pub objective: f64,
+}
+
+/// What one worker did during one clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkerClockRecord {
+    /// Worker index [0-based].
+    pub worker: u32,
+    /// Clock index [clocks].
+    pub clock: u64,
+    /// Simulated time at which this worker finished the clock [s].
+    pub sim_time_s: f64,
+    /// Global objective after this clock, if it was recorded [objective units].
+    pub objective: Option<f64>,
+    /// Bytes sent plus received by the worker in this clock [bytes].
+    pub bytes: u64,
+    /// Time spent computing in this clock [s].
+    pub compute_s: f64,
+    /// Time spent communicating in this clock [s].
+    pub communication_s: f64,
+    /// Time spent blocked on the consistency model in this clock [s].
+    pub wait_s: f64,
+}
