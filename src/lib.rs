@@ -1,1 +1,20 @@
-//! clustersim library.
+//! # clustersim
+//!
+//! A deterministic discrete-event simulator of ML training clusters and their interconnects. This
+//! package is the command-line tool: the scenario schema ([`scenario`], [`units`]), run
+//! orchestration ([`run`]) and output files ([`output`]). The engine lives in `sim-core`, the
+//! platform builders in `topologies`, the ML programs in `workloads`, and the renderers in
+//! `reports`.
+//!
+//! **Architecture invariant:** this is the only crate that touches the file system, RON or the
+//! terminal.
+
+#![deny(missing_docs)]
+
+pub mod output;
+pub mod run;
+pub mod scenario;
+pub mod units;
+
+/// The built-in quickstart scenario (`scenarios/quickstart.ron`), run by plain `clustersim`.
+pub const QUICKSTART: &str = include_str!("../scenarios/quickstart.ron");

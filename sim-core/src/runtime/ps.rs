@@ -208,7 +208,24 @@ pub fn run(
     stragglers: &StragglerModel,
     seed: u64,
 ) -> Result<PsRun, PsError> {
-    Runtime::new(platform, deployment, program, config, stragglers, seed)?.run()
+    run_observed(platform, deployment, program, config, stragglers, seed, &|_| {})
+}
+
+/// As [`run`], calling `on_clock(c)` each time every shard has committed clock `c` (for progress
+/// display; it cannot influence the run).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_observed(
+    platform: &Platform,
+    deployment: &PsDeployment,
+    program: &dyn DataParallelProgram,
+    config: &PsConfig,
+    stragglers: &StragglerModel,
+    seed: u64,
+    on_clock: &(dyn Fn(u64) + Sync),
+) -> Result<PsRun, PsError> {
+    Runtime::new(platform, deployment, program, config, stragglers, seed, on_clock)?.run()
 }
 
 /// Engine events of the runtime.
@@ -305,6 +322,7 @@ struct Runtime<'a> {
     in_flight: Vec<Option<Message>>,
     free_msgs: Vec<u32>,
     global_clock: u64,
+    on_clock: &'a (dyn Fn(u64) + Sync),
     out: PsRun,
 }
 
@@ -316,6 +334,7 @@ impl<'a> Runtime<'a> {
         config: &PsConfig,
         stragglers: &'a StragglerModel,
         seed: u64,
+        on_clock: &'a (dyn Fn(u64) + Sync),
     ) -> Result<Self, PsError> {
         if deployment.workers.len() != program.workers() {
             return Err(PsError::Deployment(format!(
@@ -415,6 +434,7 @@ impl<'a> Runtime<'a> {
             in_flight: Vec::new(),
             free_msgs: Vec::new(),
             global_clock: 0,
+            on_clock,
             out,
         })
     }
@@ -717,6 +737,7 @@ impl<'a> Runtime<'a> {
         while self.global_clock < global {
             self.global_clock += 1;
             let c = self.global_clock;
+            (self.on_clock)(c);
             if c % self.config.objective_every == 0 || c == self.config.clocks {
                 let objective = self.program.objective(&self.server_params);
                 self.out.convergence.push(ObjectivePoint { clock: c, time: self.sim.now(), objective });

@@ -1,0 +1,481 @@
+//! Run orchestration: a parsed scenario is checked and turned into a platform, a deployment and
+//! one program per variant ([`prepare`]); the variants then run in parallel with rayon
+//! ([`execute`]), and their measurements become a [`reports::RunReport`].
+//!
+//! Variants are independent single-threaded simulations collected in declaration order, so the
+//! report is byte-identical whatever the number of threads.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use sim_core::runtime::ps::{self, Consistency, PsConfig, PsDeployment, PsRun};
+use sim_core::{ComputeDevice, DataParallelProgram, LinkSpec, NodeId, Platform, StragglerModel};
+use workloads::{Dataset, LogRegConfig, LogisticRegression, MatrixFactorization, MfConfig, Ratings};
+
+use crate::scenario::{
+    locate, ConsistencySpec, DataDir, LinkSpecFile, PlacementSpec, RatingsSpec, RuntimeSpec, ScenarioError, ScenarioFile,
+    StragglerSpec, TopologySpec, WorkloadSpec,
+};
+
+/// A scenario ready to run.
+pub struct Prepared {
+    /// The scenario as parsed.
+    pub file: ScenarioFile,
+    /// The platform every variant runs on.
+    pub platform: Platform,
+    /// Hosts of workers and server shards.
+    pub deployment: PsDeployment,
+    /// The variants, in declaration order.
+    pub variants: Vec<PreparedVariant>,
+    /// The seed in force (the file's, or the command line's).
+    pub seed: u64,
+}
+
+/// One variant ready to run.
+pub struct PreparedVariant {
+    /// Label in reports.
+    pub name: String,
+    /// Runtime settings.
+    pub config: PsConfig,
+    /// Straggler model.
+    pub stragglers: StragglerModel,
+    /// The program (with this variant's overrides).
+    pub program: Box<dyn DataParallelProgram + Send>,
+}
+
+/// Checks `file` (whose text is `text`, read from `file_name`) and builds everything a run needs,
+/// loading data sets from `data_dir`.
+///
+/// # Errors
+/// A [`ScenarioError`] naming the field and, where it can be found in `text`, its line and column:
+/// values out of range, inconsistent counts, unknown data sets, missing data files, topology errors.
+pub fn prepare(file: ScenarioFile, text: &str, file_name: &str, data_dir: &DataDir, seed: Option<u64>) -> Result<Prepared, ScenarioError> {
+    let err = |path: &str, message: String| ScenarioError { file: file_name.into(), position: locate(text, path), path: path.into(), message };
+    let seed = seed.unwrap_or(file.seed);
+
+    let host = &file.platform.host;
+    if !(host.efficiency > 0.0 && host.efficiency <= 1.0) {
+        return Err(err("platform.host.efficiency", format!("{} is outside (0, 1]", host.efficiency)));
+    }
+    let device = ComputeDevice {
+        peak: host.peak.0,
+        efficiency: host.efficiency,
+        memory_bytes: host.memory.0,
+        memory_bandwidth: host.memory_bandwidth.0,
+        launch_overhead: host.launch_overhead.0,
+    };
+    let platform = build_platform(&file.platform.topology, &device).map_err(|(path, m)| err(&path, m))?;
+    let deployment = place(&file, &platform).map_err(|(path, m)| err(&path, m))?;
+
+    let RuntimeSpec::ParameterServer { consistency, clocks, value_bytes, key_bytes, message_overhead_bytes, objective_every } =
+        file.runtime.clone();
+    if clocks == 0 {
+        return Err(err("runtime.ParameterServer.clocks", "must be at least 1".into()));
+    }
+    if objective_every == 0 {
+        return Err(err("runtime.ParameterServer.objective_every", "must be at least 1".into()));
+    }
+    if let Some(t) = file.target_objective {
+        if !t.is_finite() {
+            return Err(err("target_objective", format!("{t} is not a finite number")));
+        }
+    }
+
+    let data = load_data(&file.workload, data_dir, seed).map_err(|(path, m)| err(&path, m))?;
+    let base_stragglers = stragglers(&file.stragglers).map_err(|m| err("stragglers", m))?;
+
+    let specs: Vec<crate::scenario::VariantSpec> = if file.variants.is_empty() {
+        vec![crate::scenario::VariantSpec {
+            name: consistency_of(consistency).label(),
+            consistency: None,
+            stragglers: None,
+            clocks: None,
+            learning_rate: None,
+            batch_size: None,
+        }]
+    } else {
+        file.variants.clone()
+    };
+    let mut variants = Vec::with_capacity(specs.len());
+    for (i, v) in specs.iter().enumerate() {
+        let at = |field: &str| format!("variants[{i}].{field}");
+        let verr = |field: &str, m: String| ScenarioError {
+            file: file_name.into(),
+            position: nth_variant_field(text, i, field),
+            path: at(field),
+            message: m,
+        };
+        if v.name.trim().is_empty() {
+            return Err(verr("name", "must not be empty".into()));
+        }
+        if specs[..i].iter().any(|o| o.name == v.name) {
+            return Err(verr("name", format!("\"{}\" is used by an earlier variant", v.name)));
+        }
+        let config = PsConfig {
+            consistency: consistency_of(v.consistency.unwrap_or(consistency)),
+            clocks: v.clocks.unwrap_or(clocks),
+            value_bytes,
+            key_bytes,
+            message_overhead_bytes,
+            objective_every,
+        };
+        if config.clocks == 0 {
+            return Err(verr("clocks", "must be at least 1".into()));
+        }
+        let stragglers = match &v.stragglers {
+            Some(s) => stragglers(s).map_err(|m| verr("stragglers", m))?,
+            None => base_stragglers.clone(),
+        };
+        let program = build_program(&file.workload, &data, deployment.workers.len(), v, seed).map_err(|(field, m)| {
+            if v.learning_rate.is_some() || v.batch_size.is_some() {
+                verr(&field, m)
+            } else {
+                err(&format!("workload.{}", workload_field(&file.workload, &field)), m)
+            }
+        })?;
+        variants.push(PreparedVariant { name: v.name.clone(), config, stragglers, program });
+    }
+    Ok(Prepared { file, platform, deployment, variants, seed })
+}
+
+fn workload_field(w: &WorkloadSpec, field: &str) -> String {
+    match w {
+        WorkloadSpec::LogisticRegression { .. } => format!("LogisticRegression.{field}"),
+        WorkloadSpec::MatrixFactorization { .. } => format!("MatrixFactorization.{field}"),
+    }
+}
+
+/// Position of `field` inside the `i`-th element of the `variants` list.
+fn nth_variant_field(text: &str, i: usize, field: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut k = crate::scenario::locate_offset(text, "variants")?;
+    let (mut depth, mut seen) = (0i32, 0usize);
+    while k < bytes.len() {
+        match bytes[k] {
+            b'"' => {
+                k += 1;
+                while k < bytes.len() && bytes[k] != b'"' {
+                    k += if bytes[k] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'[' if depth == 0 => depth = 1,
+            b'(' if depth == 1 => {
+                if seen == i {
+                    let inner = crate::scenario::locate_offset(&text[k..], field).unwrap_or(0);
+                    return Some(crate::scenario::line_col(text, k + inner));
+                }
+                seen += 1;
+                depth = 2;
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    None
+}
+
+fn consistency_of(c: ConsistencySpec) -> Consistency {
+    match c {
+        ConsistencySpec::Bsp => Consistency::Bsp,
+        ConsistencySpec::Ssp { staleness } => Consistency::Ssp { staleness },
+        ConsistencySpec::Async => Consistency::Async,
+    }
+}
+
+fn link_spec(l: &LinkSpecFile) -> LinkSpec {
+    LinkSpec { bandwidth: l.bandwidth.0, latency: l.latency.0, price_per_gb: 0.0, half_duplex: l.half_duplex }
+}
+
+fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, (String, String)> {
+    let path = |variant: &str| format!("platform.topology.{variant}");
+    match t {
+        TopologySpec::Star { hosts, link, switch_latency } => {
+            if *hosts == 0 {
+                return Err((format!("{}.hosts", path("Star")), "must be at least 1".into()));
+            }
+            Ok(topologies::star(*hosts, device, &link_spec(link), switch_latency.0))
+        }
+        TopologySpec::FatTree { leaves, hosts_per_leaf, spines, host_link, oversubscription, spine_link_latency, switch_latency } => {
+            let spec = topologies::FatTreeSpec {
+                leaves: *leaves,
+                hosts_per_leaf: *hosts_per_leaf,
+                spines: *spines,
+                host_link: link_spec(host_link),
+                oversubscription: *oversubscription,
+                spine_link_latency: spine_link_latency.0,
+                switch_latency: switch_latency.0,
+            };
+            topologies::fat_tree(&spec, device).map_err(|e| (path("FatTree"), e.to_string()))
+        }
+        TopologySpec::MultiDatacenter { regions, hosts_per_dc, lan_link, switch_latency } => {
+            let spec = topologies::MultiDcSpec {
+                regions: regions.clone(),
+                hosts_per_dc: *hosts_per_dc,
+                lan_link: link_spec(lan_link),
+                switch_latency: switch_latency.0,
+                wan_overrides: Vec::new(),
+            };
+            topologies::multi_datacenter(&spec, device).map_err(|e| (format!("{}.regions", path("MultiDatacenter")), e.to_string()))
+        }
+    }
+}
+
+fn place(file: &ScenarioFile, platform: &Platform) -> Result<PsDeployment, (String, String)> {
+    let d = &file.deployment;
+    let hosts = platform.hosts();
+    if d.workers == 0 {
+        return Err(("deployment.workers".into(), "must be at least 1".into()));
+    }
+    if d.servers == 0 {
+        return Err(("deployment.servers".into(), "must be at least 1".into()));
+    }
+    let (w, s) = (d.workers as usize, d.servers as usize);
+    let need = match d.placement {
+        PlacementSpec::Colocated => w.max(s),
+        PlacementSpec::Dedicated | PlacementSpec::SpreadSites => w + s,
+    };
+    if need > hosts.len() {
+        let path = if d.placement == PlacementSpec::Colocated && s > w { "deployment.servers" } else { "deployment.workers" };
+        return Err((
+            path.into(),
+            format!("{w} workers and {s} server shards need {need} hosts with {:?} placement; the platform has {}", d.placement, hosts.len()),
+        ));
+    }
+    let order: Vec<NodeId> = match d.placement {
+        PlacementSpec::SpreadSites => {
+            // Deal hosts round-robin over sites, keeping each site's host order.
+            let mut sites: std::collections::BTreeMap<u32, Vec<NodeId>> = std::collections::BTreeMap::new();
+            for &h in &hosts {
+                sites.entry(platform.nodes[h.index()].site).or_default().push(h);
+            }
+            let lists: Vec<Vec<NodeId>> = sites.into_values().collect();
+            let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+            (0..longest).flat_map(|i| lists.iter().filter_map(move |l| l.get(i).copied())).collect()
+        }
+        _ => hosts,
+    };
+    Ok(match d.placement {
+        PlacementSpec::Colocated => PsDeployment { workers: order[..w].to_vec(), servers: order[..s].to_vec() },
+        _ => PsDeployment { workers: order[..w].to_vec(), servers: order[w..w + s].to_vec() },
+    })
+}
+
+/// The data a workload trains on, loaded once for all variants.
+enum Data {
+    Classification(Arc<Dataset>),
+    Ratings(Arc<Ratings>),
+}
+
+fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (String, String)> {
+    match w {
+        WorkloadSpec::LogisticRegression { dataset, .. } => {
+            let path = "workload.LogisticRegression.dataset".to_string();
+            let data = match dataset.as_str() {
+                "adult" => workloads::builtin::adult(),
+                "a9a" => workloads::builtin::a9a_test(),
+                file => {
+                    let full = data_dir.path.join(file);
+                    let text = read_data_file(&full, data_dir).map_err(|m| (path.clone(), m))?;
+                    workloads::data::libsvm::parse(&text, None).map_err(|e| (path.clone(), format!("{}: {e}", full.display())))?
+                }
+            };
+            Ok(Data::Classification(Arc::new(data)))
+        }
+        WorkloadSpec::MatrixFactorization { dataset, .. } => {
+            let path = "workload.MatrixFactorization.dataset".to_string();
+            let ratings = match dataset {
+                RatingsSpec::MovieLens100k => {
+                    let full = data_dir.path.join("mf_movielens_100k").join("u.data");
+                    let text = read_data_file(&full, data_dir).map_err(|m| (path.clone(), m))?;
+                    workloads::data::movielens::parse(&text).map_err(|e| (path.clone(), format!("{}: {e}", full.display())))?
+                }
+                RatingsSpec::Synthetic { users, items, rank, ratings_per_user, noise } => {
+                    if *users == 0 || *items == 0 || *rank == 0 || *ratings_per_user == 0 || *ratings_per_user > *items {
+                        return Err((path, "users, items, rank and ratings_per_user must be positive, ratings_per_user ≤ items".into()));
+                    }
+                    if !(noise.is_finite() && *noise >= 0.0) {
+                        return Err((path, format!("noise {noise} must be a finite number ≥ 0")));
+                    }
+                    workloads::data::synthetic::low_rank(*users, *items, *rank, *ratings_per_user, *noise, seed)
+                }
+            };
+            Ok(Data::Ratings(Arc::new(ratings)))
+        }
+    }
+}
+
+fn read_data_file(path: &Path, data_dir: &DataDir) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read data file {}: {e} (data directory from {}; pass --data-dir DIR or set CLUSTERSIM_DATA_DIR; \
+             research-only data sets are not shipped, see workloads/data/README.md)",
+            path.display(),
+            data_dir.origin
+        )
+    })
+}
+
+fn build_program(
+    w: &WorkloadSpec,
+    data: &Data,
+    workers: usize,
+    v: &crate::scenario::VariantSpec,
+    seed: u64,
+) -> Result<Box<dyn DataParallelProgram + Send>, (String, String)> {
+    let field_of = |m: &str| {
+        if m.contains("batch") {
+            "batch_size"
+        } else if m.contains("learning") || m.contains("rate") {
+            "learning_rate"
+        } else {
+            "batch_size"
+        }
+        .to_string()
+    };
+    match (w, data) {
+        (WorkloadSpec::LogisticRegression { batch_size, learning_rate, lr_decay, l2, .. }, Data::Classification(d)) => {
+            let cfg = LogRegConfig {
+                workers,
+                batch_size: v.batch_size.unwrap_or(*batch_size) as usize,
+                learning_rate: v.learning_rate.unwrap_or(*learning_rate),
+                lr_decay: *lr_decay,
+                l2: *l2,
+                seed,
+            };
+            LogisticRegression::new(d.clone(), cfg).map(|p| Box::new(p) as _).map_err(|e| (field_of(&e.to_string()), e.to_string()))
+        }
+        (WorkloadSpec::MatrixFactorization { rank, batch_size, learning_rate, lr_decay, l2, .. }, Data::Ratings(r)) => {
+            let cfg = MfConfig {
+                workers,
+                rank: *rank,
+                batch_size: v.batch_size.unwrap_or(*batch_size) as usize,
+                learning_rate: v.learning_rate.unwrap_or(*learning_rate),
+                lr_decay: *lr_decay,
+                l2: *l2,
+                seed,
+            };
+            MatrixFactorization::new(r.clone(), cfg).map(|p| Box::new(p) as _).map_err(|e| (field_of(&e.to_string()), e.to_string()))
+        }
+        _ => unreachable!("data is loaded for the workload it belongs to"),
+    }
+}
+
+fn stragglers(s: &StragglerSpec) -> Result<StragglerModel, String> {
+    let model = match s {
+        StragglerSpec::None => StragglerModel::None,
+        StragglerSpec::Bernoulli { prob, slowdown } => StragglerModel::Bernoulli { prob: *prob, slowdown: *slowdown },
+        StragglerSpec::Persistent { workers, slowdown } => StragglerModel::Persistent { workers: workers.clone(), slowdown: *slowdown },
+        StragglerSpec::PaiTrace { job } => {
+            let text = workloads::builtin::pai_job(*job).ok_or_else(|| format!("PAI trace job {job} does not exist (jobs 1 to 4 ship)"))?;
+            let ratios = workloads::data::pai_trace::parse(text).map_err(|e| format!("PAI trace job {job}: {e}"))?;
+            StragglerModel::Trace { ratios }
+        }
+    };
+    model.validate()?;
+    Ok(model)
+}
+
+/// Measurements of one variant.
+pub struct VariantOutcome {
+    /// Label.
+    pub name: String,
+    /// Everything the runtime measured.
+    pub run: PsRun,
+}
+
+/// Runs every variant of `prepared` in parallel (rayon's global pool) and returns their outcomes
+/// in declaration order. `on_clock` is called from worker threads as clocks complete.
+///
+/// # Errors
+/// The first variant's runtime error (in declaration order).
+pub fn execute(prepared: &Prepared, on_clock: &(dyn Fn(u64) + Sync)) -> Result<Vec<VariantOutcome>, ps::PsError> {
+    prepared
+        .variants
+        .par_iter()
+        .map(|v| {
+            let run = ps::run_observed(&prepared.platform, &prepared.deployment, v.program.as_ref(), &v.config, &v.stragglers, prepared.seed, on_clock)?;
+            Ok(VariantOutcome { name: v.name.clone(), run })
+        })
+        .collect()
+}
+
+/// Total clocks all variants will run (for progress display).
+pub fn total_clocks(prepared: &Prepared) -> u64 {
+    prepared.variants.iter().map(|v| v.config.clocks).sum()
+}
+
+/// The report of a finished run.
+pub fn report(prepared: &Prepared, outcomes: &[VariantOutcome]) -> reports::RunReport {
+    let target = prepared.file.target_objective;
+    let objective_name = prepared.variants.first().map(|v| v.program.objective_name()).unwrap_or_default();
+    let variants = outcomes
+        .iter()
+        .zip(&prepared.variants)
+        .map(|(o, v)| variant_report(&prepared.platform, o, v, target))
+        .collect();
+    reports::RunReport { scenario: prepared.file.name.clone(), seed: prepared.seed, objective_name, target_objective: target, variants }
+}
+
+fn variant_report(platform: &Platform, o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) -> reports::VariantReport {
+    let run = &o.run;
+    let (mut wan_bytes, mut wan_cost) = (0u64, 0.0f64);
+    for (l, &b) in run.link_bytes.iter().enumerate() {
+        let link = &platform.links[l];
+        if platform.nodes[link.src.index()].site != platform.nodes[link.dst.index()].site {
+            wan_bytes += b;
+        }
+        wan_cost += b as f64 * link.price_per_gb / 1e9;
+    }
+    let secs = |f: &dyn Fn(&ps::WorkerClock) -> u64| run.worker_clocks.iter().map(f).sum::<u64>() as f64 / 1e12;
+    let objective_after =
+        |clock: u64| run.convergence.binary_search_by_key(&(clock + 1), |p| p.clock).ok().map(|i| run.convergence[i].objective);
+    let summary = reports::VariantSummary {
+        final_objective: run.convergence.last().map_or(f64::NAN, |p| p.objective),
+        sim_time_s: run.end_time.as_secs_f64(),
+        clocks: v.config.clocks,
+        workers: v.program.workers() as u32,
+        bytes_sent: run.bytes_sent,
+        wan_bytes,
+        wan_cost_usd: wan_cost,
+        compute_s: secs(&|c| c.compute.0),
+        communication_s: secs(&|c| c.communication.0),
+        waiting_s: secs(&|c| c.waiting.0),
+        reads: run.reads,
+        staleness_mean: run.staleness_mean(),
+        staleness_max: run.staleness_max(),
+        staleness_violations: run.staleness_violations,
+        time_to_target_s: target.and_then(|t| run.convergence.iter().find(|p| p.objective <= t)).map(|p| p.time.as_secs_f64()),
+        events: run.events,
+    };
+    reports::VariantReport {
+        name: o.name.clone(),
+        summary,
+        convergence: run
+            .convergence
+            .iter()
+            .map(|p| reports::ConvergencePoint { clock: p.clock, sim_time_s: p.time.as_secs_f64(), objective: p.objective })
+            .collect(),
+        worker_clocks: run
+            .worker_clocks
+            .iter()
+            .map(|c| reports::WorkerClockRecord {
+                worker: c.worker,
+                clock: c.clock,
+                sim_time_s: c.finished.as_secs_f64(),
+                objective: objective_after(c.clock),
+                bytes: c.bytes,
+                compute_s: c.compute.as_secs_f64(),
+                communication_s: c.communication.as_secs_f64(),
+                wait_s: c.waiting.as_secs_f64(),
+            })
+            .collect(),
+    }
+}

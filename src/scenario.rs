@@ -1,0 +1,481 @@
+//! Scenario files: the RON schema as written by users ([`ScenarioFile`]) and its parsing, with
+//! errors that name the file, line, column and field path.
+//!
+//! A scenario is a **platform** (hosts and topology), a **workload** (an ML program on a data
+//! set), a **runtime** (the parameter server and its consistency model), a **deployment** (where
+//! workers and server shards run), optional **stragglers**, optional **variants** that override
+//! fields and run side by side on the same platform, and a `seed`. Every physical quantity
+//! carries its unit (see [`crate::units`]). Unknown fields are errors.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::units::{Bandwidth, Duration, FlopRate, Size};
+
+/// The file as written.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Name of the scenario; outputs go to `out/<name>/`.
+    pub name: String,
+    /// Root seed of every random stream in the run.
+    pub seed: u64,
+    /// Hardware and topology.
+    pub platform: PlatformSpec,
+    /// The ML program and its data.
+    pub workload: WorkloadSpec,
+    /// The distributed runtime.
+    pub runtime: RuntimeSpec,
+    /// Placement of workers and server shards.
+    pub deployment: DeploymentSpec,
+    /// Straggler model (default: none).
+    #[serde(default)]
+    pub stragglers: StragglerSpec,
+    /// Objective value whose first crossing is reported as time-to-target (lower is better).
+    #[serde(default)]
+    pub target_objective: Option<f64>,
+    /// Variants run on the same platform; empty means one run of the base scenario.
+    #[serde(default)]
+    pub variants: Vec<VariantSpec>,
+}
+
+/// Hardware: one kind of host, and the topology joining the hosts.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSpec {
+    /// Every host's compute device.
+    pub host: HostSpec,
+    /// How hosts are connected.
+    pub topology: TopologySpec,
+}
+
+/// A compute device (roofline model: see `sim_core::ComputeDevice`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    /// Peak arithmetic rate, e.g. `"100 GFLOP/s"`.
+    pub peak: FlopRate,
+    /// Achieved share of peak, in (0, 1].
+    pub efficiency: f64,
+    /// Memory capacity, e.g. `"64 GiB"`.
+    pub memory: Size,
+    /// Memory bandwidth, e.g. `"20 GB/s"`.
+    pub memory_bandwidth: Bandwidth,
+    /// Fixed cost of one kernel launch, e.g. `"5 us"` (default 0).
+    #[serde(default = "zero_duration")]
+    pub launch_overhead: Duration,
+}
+
+fn zero_duration() -> Duration {
+    Duration(sim_core::SimDuration::ZERO)
+}
+
+/// A cable: bandwidth of each direction and propagation latency.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpecFile {
+    /// Bandwidth per direction, e.g. `"10 Gbps"`.
+    pub bandwidth: Bandwidth,
+    /// Propagation latency, e.g. `"2 us"`.
+    pub latency: Duration,
+    /// Whether both directions share one capacity (default: full duplex).
+    #[serde(default)]
+    pub half_duplex: bool,
+}
+
+/// Topologies (built by the `topologies` crate).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum TopologySpec {
+    /// Every host on one switch.
+    Star {
+        /// Number of hosts.
+        hosts: u32,
+        /// Host–switch cable.
+        link: LinkSpecFile,
+        /// Switch forwarding latency.
+        switch_latency: Duration,
+    },
+    /// Two-level leaf/spine fat-tree.
+    FatTree {
+        /// Leaf (top-of-rack) switches.
+        leaves: u32,
+        /// Hosts under each leaf.
+        hosts_per_leaf: u32,
+        /// Spine switches; every leaf connects to every spine.
+        spines: u32,
+        /// Host–leaf cable.
+        host_link: LinkSpecFile,
+        /// Host bandwidth under a leaf divided by its uplink bandwidth (1 = non-blocking).
+        oversubscription: f64,
+        /// Leaf–spine propagation latency.
+        spine_link_latency: Duration,
+        /// Per-switch forwarding latency.
+        switch_latency: Duration,
+    },
+    /// Data centers in cloud regions, each a star LAN, joined by measured WAN paths.
+    MultiDatacenter {
+        /// Region ids as in the measured data, e.g. `"aws:us-east-1"`.
+        regions: Vec<String>,
+        /// Hosts in each data center.
+        hosts_per_dc: u32,
+        /// LAN cable inside a data center.
+        lan_link: LinkSpecFile,
+        /// Switch forwarding latency.
+        switch_latency: Duration,
+    },
+}
+
+/// The ML program.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum WorkloadSpec {
+    /// Binary logistic regression by mini-batch SGD.
+    LogisticRegression {
+        /// `"adult"` or `"a9a"` (built in), or a path to a LIBSVM file (relative to the data directory).
+        dataset: String,
+        /// Examples per mini-batch.
+        batch_size: u32,
+        /// Initial learning rate η₀.
+        learning_rate: f64,
+        /// Learning-rate decay: η_c = η₀ / √(1 + decay · c) (default 0).
+        #[serde(default)]
+        lr_decay: f64,
+        /// L2 regularisation strength λ (default 0).
+        #[serde(default)]
+        l2: f64,
+    },
+    /// Matrix factorisation by SGD.
+    MatrixFactorization {
+        /// Ratings source.
+        dataset: RatingsSpec,
+        /// Factor rank.
+        rank: u32,
+        /// Ratings per mini-batch.
+        batch_size: u32,
+        /// Initial learning rate η₀.
+        learning_rate: f64,
+        /// Learning-rate decay (as for logistic regression).
+        #[serde(default)]
+        lr_decay: f64,
+        /// L2 regularisation strength λ.
+        #[serde(default)]
+        l2: f64,
+    },
+}
+
+/// Where ratings come from.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum RatingsSpec {
+    /// MovieLens 100k `u.data`, read from `<data dir>/mf_movielens_100k/u.data` (research use only;
+    /// not shipped).
+    MovieLens100k,
+    /// A seeded synthetic low-rank rating matrix.
+    Synthetic {
+        /// Users.
+        users: u32,
+        /// Items.
+        items: u32,
+        /// True rank.
+        rank: u32,
+        /// Observed ratings per user.
+        ratings_per_user: u32,
+        /// Standard deviation of rating noise.
+        noise: f64,
+    },
+}
+
+/// The distributed runtime.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum RuntimeSpec {
+    /// Parameter server (see `sim_core::runtime::ps`).
+    ParameterServer {
+        /// Consistency model.
+        consistency: ConsistencySpec,
+        /// Clocks each worker runs.
+        clocks: u64,
+        /// Bytes per value on the wire (default 4, float32).
+        #[serde(default = "default_value_bytes")]
+        value_bytes: u32,
+        /// Bytes per row key on the wire (default 8).
+        #[serde(default = "default_key_bytes")]
+        key_bytes: u32,
+        /// Header bytes per message (default 64).
+        #[serde(default = "default_overhead")]
+        message_overhead_bytes: u32,
+        /// Record the objective every this many clocks (default 1).
+        #[serde(default = "one")]
+        objective_every: u64,
+    },
+}
+
+fn default_value_bytes() -> u32 {
+    4
+}
+fn default_key_bytes() -> u32 {
+    8
+}
+fn default_overhead() -> u32 {
+    64
+}
+fn one() -> u64 {
+    1
+}
+
+/// Consistency models.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum ConsistencySpec {
+    /// Bulk synchronous parallel.
+    Bsp,
+    /// Stale synchronous parallel.
+    Ssp {
+        /// Staleness bound s [clocks].
+        staleness: u32,
+    },
+    /// Asynchronous, unbounded staleness.
+    Async,
+}
+
+/// Where workers and server shards run.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    /// Number of workers (= data partitions).
+    pub workers: u32,
+    /// Number of parameter-server shards.
+    pub servers: u32,
+    /// Placement rule (default `Dedicated`).
+    #[serde(default)]
+    pub placement: PlacementSpec,
+}
+
+/// Placement rules. Hosts are taken in platform order (for multi-datacenter platforms, data
+/// center by data center).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum PlacementSpec {
+    /// Workers on the first hosts, server shards on the hosts after them.
+    #[default]
+    Dedicated,
+    /// Server shard `k` shares host `k` with worker `k`.
+    Colocated,
+    /// Workers and shards dealt round-robin over sites (data centers), shards after workers.
+    SpreadSites,
+}
+
+/// Straggler models.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum StragglerSpec {
+    /// No stragglers.
+    #[default]
+    None,
+    /// Each clock, a worker is slowed by `slowdown` with probability `prob`.
+    Bernoulli {
+        /// Probability of a slow clock.
+        prob: f64,
+        /// Slowdown factor, ≥ 1.
+        slowdown: f64,
+    },
+    /// The listed workers are always slower.
+    Persistent {
+        /// Slow worker indices.
+        workers: Vec<u32>,
+        /// Slowdown factor, ≥ 1.
+        slowdown: f64,
+    },
+    /// Per-worker mini-batch time ratios replayed from an Alibaba PAI job (1–4).
+    PaiTrace {
+        /// Job number, 1 to 4.
+        job: u32,
+    },
+}
+
+/// A variant: a name and the fields it overrides.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    /// Label in reports.
+    pub name: String,
+    /// Overrides `runtime.consistency`.
+    #[serde(default)]
+    pub consistency: Option<ConsistencySpec>,
+    /// Overrides `stragglers`.
+    #[serde(default)]
+    pub stragglers: Option<StragglerSpec>,
+    /// Overrides `runtime.clocks`.
+    #[serde(default)]
+    pub clocks: Option<u64>,
+    /// Overrides the workload's `learning_rate`.
+    #[serde(default)]
+    pub learning_rate: Option<f64>,
+    /// Overrides the workload's `batch_size`.
+    #[serde(default)]
+    pub batch_size: Option<u32>,
+}
+
+/// A problem with a scenario, located in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or `<built-in quickstart>`).
+    pub file: String,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    /// Dotted field path (`platform.topology.FatTree.host_link.bandwidth`), when known.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        if self.path.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": {}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Parses scenario `text` read from `file` (used in messages only).
+///
+/// # Errors
+/// A [`ScenarioError`] with line, column and field path for malformed RON, unknown or missing
+/// fields, and quantities with a wrong or missing unit.
+pub fn parse(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| ScenarioError {
+        file: file.into(),
+        position: Some((e.span.start.line, e.span.start.col)),
+        path: String::new(),
+        message: e.code.to_string(),
+    })?;
+    let parsed: Result<ScenarioFile, _> = serde_path_to_error::deserialize(&mut de);
+    match parsed {
+        Ok(s) => {
+            de.end().map_err(|code| {
+                let e = de.span_error(code);
+                ScenarioError { file: file.into(), position: Some((e.span.start.line, e.span.start.col)), path: String::new(), message: e.code.to_string() }
+            })?;
+            Ok(s)
+        }
+        Err(err) => {
+            let path = err.path().to_string();
+            let spanned = de.span_error(err.into_inner());
+            Err(ScenarioError {
+                file: file.into(),
+                position: Some((spanned.span.start.line, spanned.span.start.col)),
+                path: if path == "." { String::new() } else { path },
+                message: spanned.code.to_string(),
+            })
+        }
+    }
+}
+
+/// Finds where field `path` (dotted, struct fields and enum variants) is written in `text`, as a
+/// 1-based (line, column): the first `segment:` of each field segment nested inside the previous
+/// one. Enum variant names in the path are skipped. Used to locate errors found after parsing.
+pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    locate_offset(text, path).map(|p| line_col(text, p))
+}
+
+/// As [`locate`], returning the byte offset.
+pub fn locate_offset(text: &str, path: &str) -> Option<usize> {
+    let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty() && !s.starts_with(char::is_uppercase)).collect();
+    let bytes = text.as_bytes();
+    let (mut i, mut depth, mut min_depth, mut found_at) = (0usize, 0i32, 0i32, None);
+    let mut seg = 0;
+    while i < bytes.len() && seg < segments.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth < min_depth {
+                    return found_at;
+                }
+            }
+            c if (c.is_ascii_alphabetic() || c == b'_') && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                let rest = text[i..].trim_start();
+                if depth > min_depth && word == segments[seg] && rest.starts_with(':') {
+                    found_at = Some(start);
+                    seg += 1;
+                    min_depth = depth;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found_at
+}
+
+/// 1-based (line, column) of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(offset, |n| offset - n - 1) + 1;
+    (line, col)
+}
+
+/// Where a scenario's data files are looked up, with where that setting came from (for messages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataDir {
+    /// The directory.
+    pub path: PathBuf,
+    /// `"--data-dir"`, `"CLUSTERSIM_DATA_DIR"` or `"default"`.
+    pub origin: &'static str,
+}
+
+impl DataDir {
+    /// `flag`, else `$CLUSTERSIM_DATA_DIR`, else `../shared/data`.
+    pub fn resolve(flag: Option<&Path>) -> Self {
+        if let Some(p) = flag {
+            return DataDir { path: p.to_path_buf(), origin: "--data-dir" };
+        }
+        if let Some(p) = std::env::var_os("CLUSTERSIM_DATA_DIR") {
+            return DataDir { path: PathBuf::from(p), origin: "CLUSTERSIM_DATA_DIR" };
+        }
+        DataDir { path: PathBuf::from("../shared/data"), origin: "default" }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_follows_nesting() {
+        let text = "(\n  name: \"x\",\n  platform: (\n    host: (peak: \"1 GFLOP/s\"),\n    topology: Star(hosts: 2, link: (bandwidth: \"1 Gbps\")),\n  ),\n  deployment: (workers: 2, servers: 1),\n)";
+        assert_eq!(locate(text, "deployment.servers"), Some((7, 28)));
+        assert_eq!(locate(text, "platform.topology.Star.link.bandwidth"), Some((5, 37)));
+        assert_eq!(locate(text, "platform.host.peak"), Some((4, 13)));
+    }
+}
