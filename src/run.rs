@@ -15,7 +15,7 @@ use workloads::{Dataset, LogRegConfig, LogisticRegression, MatrixFactorization, 
 
 use crate::scenario::{
     locate, ConsistencySpec, DataDir, LinkSpecFile, PlacementSpec, RatingsSpec, RuntimeSpec, ScenarioError, ScenarioFile,
-    StragglerSpec, TopologySpec, WorkloadSpec,
+    SspReadsSpec, StragglerSpec, TopologySpec, WorkloadSpec,
 };
 
 /// A scenario ready to run.
@@ -68,7 +68,15 @@ pub fn prepare(file: ScenarioFile, text: &str, file_name: &str, data_dir: &DataD
     let platform = build_platform(&file.platform.topology, &device).map_err(|(path, m)| err(&path, m))?;
     let deployment = place(&file, &platform).map_err(|(path, m)| err(&path, m))?;
 
-    let RuntimeSpec::ParameterServer { consistency, clocks, value_bytes, key_bytes, message_overhead_bytes, objective_every } =
+    let RuntimeSpec::ParameterServer {
+        consistency,
+        clocks,
+        value_bytes,
+        key_bytes,
+        message_overhead_bytes,
+        objective_every,
+        ssp_reads,
+    } =
         file.runtime.clone();
     if clocks == 0 {
         return Err(err("runtime.ParameterServer.clocks", "must be at least 1".into()));
@@ -119,6 +127,10 @@ pub fn prepare(file: ScenarioFile, text: &str, file_name: &str, data_dir: &DataD
             key_bytes,
             message_overhead_bytes,
             objective_every,
+            ssp_reads: match ssp_reads {
+                SspReadsSpec::Latest => ps::SspReads::Latest,
+                SspReadsSpec::CompleteClocks => ps::SspReads::CompleteClocks,
+            },
         };
         if config.clocks == 0 {
             return Err(verr("clocks", "must be at least 1".into()));

@@ -210,7 +210,23 @@ pub enum RuntimeSpec {
         /// Record the objective every this many clocks (default 1).
         #[serde(default = "one")]
         objective_every: u64,
+        /// What SSP shards serve: `Latest` (default; every update delivered so far, as Petuum
+        /// Bösen does) or `CompleteClocks` (only clocks every worker has delivered, so SSP(0)
+        /// computes exactly what BSP computes).
+        #[serde(default)]
+        ssp_reads: SspReadsSpec,
     },
+}
+
+/// What an SSP shard serves (see `sim_core::runtime::ps::SspReads`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum SspReadsSpec {
+    /// Every update delivered so far.
+    #[default]
+    Latest,
+    /// Only complete clocks, in canonical order.
+    CompleteClocks,
 }
 
 fn default_value_bytes() -> u32 {

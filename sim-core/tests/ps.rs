@@ -6,7 +6,7 @@ use rand::Rng;
 use sim_core::platform::LinkSpec;
 use sim_core::program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
 use sim_core::rng::{stream, StreamKind};
-use sim_core::runtime::ps::{self, Consistency, PsConfig, PsDeployment, PsRun};
+use sim_core::runtime::ps::{self, Consistency, PsConfig, PsDeployment, PsRun, SspReads};
 use sim_core::{BytesPerSec, ComputeDevice, FlopPerSec, NodeId, Platform, SimDuration, StragglerModel, Work};
 
 /// y = x·w* + noise, x ∈ R^d, d rows of width 1 (one per coefficient); rows 0..d/2 are read by
@@ -99,10 +99,21 @@ fn star(hosts: usize) -> (Platform, Vec<NodeId>) {
 }
 
 fn run(workers: usize, servers: usize, consistency: Consistency, stragglers: &StragglerModel, clocks: u64) -> PsRun {
+    run_with(workers, servers, consistency, SspReads::Latest, stragglers, clocks)
+}
+
+fn run_with(
+    workers: usize,
+    servers: usize,
+    consistency: Consistency,
+    ssp_reads: SspReads,
+    stragglers: &StragglerModel,
+    clocks: u64,
+) -> PsRun {
     let program = LeastSquares::new(480, 12, workers);
     let (p, hosts) = star(workers + servers);
     let deployment = PsDeployment { workers: hosts[..workers].to_vec(), servers: hosts[workers..].to_vec() };
-    let config = PsConfig { consistency, clocks, ..PsConfig::default() };
+    let config = PsConfig { consistency, clocks, ssp_reads, ..PsConfig::default() };
     ps::run(&p, &deployment, &program, &config, stragglers, 11).expect("valid run")
 }
 
@@ -112,9 +123,16 @@ fn stragglers() -> StragglerModel {
 
 #[test]
 fn one_worker_reproduces_sequential_sgd() {
-    for consistency in [Consistency::Bsp, Consistency::Ssp { staleness: 0 }, Consistency::Ssp { staleness: 3 }, Consistency::Async] {
+    for (consistency, reads) in [
+        (Consistency::Bsp, SspReads::Latest),
+        (Consistency::Ssp { staleness: 0 }, SspReads::CompleteClocks),
+        (Consistency::Ssp { staleness: 3 }, SspReads::CompleteClocks),
+        (Consistency::Ssp { staleness: 0 }, SspReads::Latest),
+        (Consistency::Ssp { staleness: 3 }, SspReads::Latest),
+        (Consistency::Async, SspReads::Latest),
+    ] {
         let clocks = 60;
-        let out = run(1, 2, consistency, &stragglers(), clocks);
+        let out = run_with(1, 2, consistency, reads, &stragglers(), clocks);
         let program = LeastSquares::new(480, 12, 1);
         let mut params = program.initial_params();
         let mut objectives = vec![program.objective(&params)];
@@ -130,10 +148,12 @@ fn one_worker_reproduces_sequential_sgd() {
     }
 }
 
+/// With complete-clock reads, a read's content is fixed by its clock, so SSP(0) computes BSP's
+/// model bit for bit. (With latest reads it may also see a fast worker's next-clock updates.)
 #[test]
 fn ssp_zero_computes_exactly_what_bsp_computes() {
     let bsp = run(6, 3, Consistency::Bsp, &stragglers(), 40);
-    let ssp0 = run(6, 3, Consistency::Ssp { staleness: 0 }, &stragglers(), 40);
+    let ssp0 = run_with(6, 3, Consistency::Ssp { staleness: 0 }, SspReads::CompleteClocks, &stragglers(), 40);
     let objectives = |r: &PsRun| r.convergence.iter().map(|p| (p.clock, p.objective)).collect::<Vec<_>>();
     assert_eq!(objectives(&bsp), objectives(&ssp0));
     assert_eq!(bsp.final_params, ssp0.final_params);
@@ -144,8 +164,8 @@ fn ssp_zero_computes_exactly_what_bsp_computes() {
 
 #[test]
 fn ssp_reads_respect_the_staleness_bound() {
-    for s in [1u32, 2, 3, 5] {
-        let out = run(6, 2, Consistency::Ssp { staleness: s }, &stragglers(), 50);
+    for (s, reads) in [1u32, 2, 3, 5].into_iter().flat_map(|s| [(s, SspReads::Latest), (s, SspReads::CompleteClocks)]) {
+        let out = run_with(6, 2, Consistency::Ssp { staleness: s }, reads, &stragglers(), 50);
         assert_eq!(out.staleness_violations, 0, "s = {s}");
         assert!(out.staleness_max() <= s as u64, "s = {s}: max {}", out.staleness_max());
         // Not vacuous: with stragglers, some reads do use stale rows.
@@ -182,6 +202,8 @@ fn runs_are_deterministic() {
     for consistency in [Consistency::Bsp, Consistency::Ssp { staleness: 2 }, Consistency::Async] {
         assert_eq!(run(5, 2, consistency, &stragglers(), 30), run(5, 2, consistency, &stragglers(), 30));
     }
+    let a = run_with(5, 2, Consistency::Ssp { staleness: 2 }, SspReads::CompleteClocks, &stragglers(), 30);
+    assert_eq!(a, run_with(5, 2, Consistency::Ssp { staleness: 2 }, SspReads::CompleteClocks, &stragglers(), 30));
 }
 
 #[test]

@@ -14,10 +14,11 @@
 //! - **SSP(s)**: a worker at clock `c` may read a cached row only if its clock is `≥ c − s`;
 //!   otherwise it asks the shard, which answers once every worker has delivered its updates of
 //!   clocks `< c − s` (the shard's minimum clock reaches `c − s`). Own writes are always visible.
-//!   The served row is the shard's *committed* value: the updates of all complete clocks, applied
-//!   in canonical (clock, worker) order, so a read's content is exactly described by its clock and
-//!   SSP(0) computes exactly what BSP computes. (Bösen also leaks updates of incomplete clocks
-//!   into served rows; that extra freshness is not modelled.)
+//!   What the shard serves is set by [`SspReads`]: by default its **latest** value, every update
+//!   delivered so far in arrival order (Bösen's behaviour: the row clock is a guarantee, the value
+//!   may be fresher); or only **complete clocks**, the updates of clocks every worker has
+//!   delivered, applied in canonical (clock, worker) order, so that a read's content is exactly
+//!   described by its clock and SSP(0) computes exactly what BSP computes.
 //! - **BSP**: a barrier after every clock. Each shard, once it has every worker's updates of
 //!   clock `c`, sends every worker a release; a worker starts clock `c + 1` after all releases and
 //!   then re-reads every row it needs.
@@ -67,6 +68,16 @@ impl Consistency {
     }
 }
 
+/// What an SSP shard serves when it answers a read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SspReads {
+    /// The shard's current value: every update delivered so far, in arrival order (Petuum Bösen).
+    #[default]
+    Latest,
+    /// Only the updates of clocks every worker has delivered, in canonical (clock, worker) order.
+    CompleteClocks,
+}
+
 /// Parameters of one parameter-server run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PsConfig {
@@ -82,6 +93,9 @@ pub struct PsConfig {
     pub message_overhead_bytes: u32,
     /// Record the objective every this many completed clocks (≥ 1).
     pub objective_every: u64,
+    /// What SSP shards serve (ignored by BSP, which serves complete clocks, and async, which
+    /// serves the latest value).
+    pub ssp_reads: SspReads,
 }
 
 impl Default for PsConfig {
@@ -93,6 +107,7 @@ impl Default for PsConfig {
             key_bytes: 8,
             message_overhead_bytes: 64,
             objective_every: 1,
+            ssp_reads: SspReads::Latest,
         }
     }
 }
@@ -161,6 +176,8 @@ pub struct PsRun {
     /// Rows read by workers' computations.
     pub reads: u64,
     /// Histogram of read staleness: `staleness_histogram[k]` reads had staleness `k` [clocks].
+    /// Staleness is `c − row clock`, measured against the clock a row is guaranteed to include;
+    /// with latest reads (async, SSP's default) the value may be fresher, so this is an upper bound.
     pub staleness_histogram: Vec<u64>,
     /// Reads whose staleness exceeded the SSP bound (must be zero).
     pub staleness_violations: u64,
@@ -315,7 +332,8 @@ struct Runtime<'a> {
     router: Router,
     workers: Vec<Worker>,
     shards: Vec<Shard>,
-    /// Committed model (SSP, BSP) or latest model (async); each shard owns a disjoint set of rows.
+    /// The servers' model: latest (async, SSP with latest reads) or complete clocks only (BSP, SSP
+    /// with complete-clock reads); each shard owns a disjoint set of rows.
     server_params: Params,
     /// Connections: index `2 · (worker · shards + shard)` worker→shard, `+ 1` shard→worker.
     conns: Vec<Connection>,
@@ -471,6 +489,15 @@ impl<'a> Runtime<'a> {
         self.out.worker_clocks.sort_by_key(|r| (r.worker, r.clock));
         self.out.final_params = self.server_params;
         Ok(self.out)
+    }
+
+    /// Whether shards apply updates on arrival and serve their latest value.
+    fn serves_latest(&self) -> bool {
+        match self.config.consistency {
+            Consistency::Async => true,
+            Consistency::Ssp { .. } => self.config.ssp_reads == SspReads::Latest,
+            Consistency::Bsp => false,
+        }
     }
 
     fn shard_of(&self, row: RowRef) -> usize {
@@ -665,10 +692,11 @@ impl<'a> Runtime<'a> {
 
     fn on_update(&mut self, w: u32, shard: usize, clock: u64, rows: Vec<RowDelta>) -> Result<(), PsError> {
         let p = self.workers.len();
+        let latest = self.serves_latest();
         let s = &mut self.shards[shard];
         assert_eq!(s.worker_clock[w as usize], clock, "update batches arrive in clock order");
         s.worker_clock[w as usize] += 1;
-        if self.config.consistency == Consistency::Async {
+        if latest {
             self.server_params.apply(&rows);
         } else {
             s.pending.entry(clock).or_insert_with(|| vec![None; p])[w as usize] = Some(rows);
@@ -708,6 +736,7 @@ impl<'a> Runtime<'a> {
     fn serve_waiting(&mut self, shard: usize) -> Result<(), PsError> {
         let now = self.sim.now();
         let asynchronous = self.config.consistency == Consistency::Async;
+        let latest = self.serves_latest();
         let committed = self.shards[shard].committed_clock;
         let ready: Vec<(u32, u64, Vec<RowRef>, SimTime)>;
         {
@@ -722,7 +751,7 @@ impl<'a> Runtime<'a> {
             for &r in &rows {
                 values.extend_from_slice(self.server_params.row(r));
             }
-            let own_included = if asynchronous { self.shards[shard].worker_clock[w as usize] } else { committed };
+            let own_included = if latest { self.shards[shard].worker_clock[w as usize] } else { committed };
             let bytes = self.config.message_overhead_bytes as u64
                 + rows.iter().map(|&r| self.row_bytes(r, true)).sum::<u64>();
             let payload = Payload::Response { rows, values, row_clock: committed, own_included, blocked: now.since(arrival) };
