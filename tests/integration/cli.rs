@@ -1,0 +1,163 @@
+//! The `clustersim` binary: outputs, determinism, golden summaries, the quickstart's claim, and
+//! errors for bad scenarios.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::{repo, shared_data};
+
+const OUTPUTS: [&str; 7] =
+    ["summary.json", "metrics.csv", "convergence.csv", "convergence.png", "convergence.svg", "breakdown.png", "breakdown.svg"];
+
+fn clustersim(dir: &Path, args: &[&str], threads: usize) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(dir)
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .expect("clustersim runs")
+}
+
+/// Runs plain `clustersim` (the built-in quickstart) in a fresh directory; returns that directory.
+fn quickstart(threads: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = clustersim(dir.path(), &[], threads);
+    assert!(out.status.success(), "quickstart failed: {}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+/// One quickstart run shared by the tests that only read its outputs.
+fn shared_quickstart() -> &'static Path {
+    static RUN: OnceLock<tempfile::TempDir> = OnceLock::new();
+    RUN.get_or_init(|| quickstart(2)).path()
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join("out/quickstart").join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&read(dir, "summary.json")).unwrap()
+}
+
+fn variant<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    s["variants"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap_or_else(|| panic!("variant {name}"))
+}
+
+#[test]
+fn quickstart_writes_every_output() {
+    let dir = shared_quickstart();
+    for f in OUTPUTS {
+        assert!(!read(dir, f).is_empty(), "{f} is empty");
+    }
+    assert!(read(dir, "convergence.png").starts_with(b"\x89PNG\r\n\x1a\n"));
+    let metrics = String::from_utf8(read(dir, "metrics.csv")).unwrap();
+    assert!(metrics.starts_with("variant,worker,clock,sim_time_s,objective,bytes,"), "{}", &metrics[..80]);
+    // 3 variants × 16 workers × 300 clocks, plus the header.
+    assert_eq!(metrics.lines().count(), 3 * 16 * 300 + 1);
+}
+
+/// Same scenario and seed: byte-identical outputs, run to run and whatever the thread count.
+#[test]
+fn quickstart_is_deterministic_across_runs_and_thread_counts() {
+    let one = quickstart(1);
+    let again = quickstart(2);
+    for f in OUTPUTS {
+        assert!(read(one.path(), f) == read(shared_quickstart(), f), "{f} differs between 1 and 2 threads");
+        assert!(read(again.path(), f) == read(shared_quickstart(), f), "{f} differs between two runs");
+    }
+}
+
+/// The quickstart's claim: SSP(3) reaches the target loss in less simulated time than BSP, and no
+/// read broke the staleness bound.
+#[test]
+fn quickstart_ssp_reaches_the_target_before_bsp() {
+    let s = summary(shared_quickstart());
+    let target = s["target_objective"].as_f64().unwrap();
+    let bsp = variant(&s, "BSP")["time_to_target_s"].as_f64().expect("BSP reaches the target");
+    let ssp = variant(&s, "SSP(3)")["time_to_target_s"].as_f64().expect("SSP(3) reaches the target");
+    eprintln!("target {target}: BSP {bsp} s, SSP(3) {ssp} s");
+    // A margin, not just an ordering: at least 15 % faster.
+    assert!(ssp < 0.85 * bsp, "SSP(3) {ssp} s vs BSP {bsp} s");
+    for v in s["variants"].as_array().unwrap() {
+        assert_eq!(v["staleness_violations"], 0, "{}", v["name"]);
+    }
+    assert_eq!(variant(&s, "BSP")["staleness_max"], 0);
+    assert!(variant(&s, "SSP(3)")["staleness_max"].as_u64().unwrap() <= 3);
+}
+
+/// Golden summaries: `UPDATE_GOLDEN=1 cargo test` regenerates them on purpose.
+#[test]
+fn quickstart_summary_matches_golden() {
+    let golden = repo().join("tests/golden/quickstart.summary.json");
+    let got = String::from_utf8(read(shared_quickstart(), "summary.json")).unwrap();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&golden).expect("golden file exists (UPDATE_GOLDEN=1 creates it)");
+    assert!(got == want, "summary.json differs from {}; if the change is intended, rerun with UPDATE_GOLDEN=1", golden.display());
+}
+
+/// Every shipped scenario validates; those that need research-only data are skipped, visibly,
+/// when the data directory is absent.
+#[test]
+fn every_scenario_validates() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(repo().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("MovieLens100k") && shared_data().is_none() {
+            eprintln!("skipped {}: MovieLens data not found (set CLUSTERSIM_DATA_DIR)", path.display());
+            continue;
+        }
+        let data = shared_data().unwrap_or_else(|| repo().join("workloads/data"));
+        let out = clustersim(&repo(), &["validate", path.to_str().unwrap(), "--data-dir", data.to_str().unwrap()], 1);
+        assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+        checked += 1;
+    }
+    assert!(checked >= 3);
+}
+
+/// Malformed or inconsistent scenarios: exit code 2, `file:line:col: field.path: message`, no
+/// panic, and an existing output directory left exactly as it was.
+#[test]
+fn bad_scenarios_are_reported_with_position_and_field() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("unknown_field.ron", "18:13: platform.topology.FatTree.hosts_per_spine:", "Unexpected field named `hosts_per_spine`"),
+        ("wrong_unit.ron", "19:37: platform.topology.FatTree.host_link.bandwidth:", "unknown unit \"Gb\""),
+        ("missing_unit.ron", "19:57: platform.topology.FatTree.host_link.latency:", "has no unit"),
+        ("unit_of_wrong_kind.ron", "12:32: platform.host.memory_bandwidth:", "unknown unit \"GB\""),
+        ("missing_data_file.ron", "26:9: workload.LogisticRegression.dataset:", "cannot read data file"),
+        ("too_few_hosts.ron", "36:18: deployment.workers:", "need 22 hosts"),
+        ("duplicate_variant.ron", "42:10: variants[2].name:", "used by an earlier variant"),
+        ("bad_straggler_trace.ron", "37:5: stragglers:", "job 9 does not exist"),
+        ("unknown_consistency.ron", "41:39: variants[1].consistency:", "Unexpected variant named `Stale`"),
+        ("negative_count.ron", "18:22: platform.topology.FatTree.spines:", "out of bounds"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(out_dir.join("summary.json"), "an earlier result").unwrap();
+    for (file, position, message) in cases {
+        let path: PathBuf = repo().join("tests/bad_scenarios").join(file);
+        let out = clustersim(&repo(), &["run", path.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], 1);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        let expected = format!("error: {}:{position}", path.display());
+        assert!(stderr.starts_with(&expected), "{file}:\n  got  {stderr}\n  want {expected}");
+        assert!(stderr.contains(message), "{file}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{file}: {stderr}");
+        let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(entries, vec![std::ffi::OsString::from("out")], "{file}: nothing else is written beside the output");
+        assert_eq!(std::fs::read_to_string(out_dir.join("summary.json")).unwrap(), "an earlier result", "{file}");
+        assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1, "{file}");
+    }
+}
+
+#[test]
+fn a_missing_scenario_file_is_an_input_error() {
+    let out = clustersim(&repo(), &["run", "no/such/scenario.ron"], 1);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read scenario file no/such/scenario.ron"));
+}
