@@ -69,7 +69,9 @@ fn main() -> ExitCode {
         Some(Command::Run { file, out, seed, data_dir }) => {
             read(&file).and_then(|text| run(&text, &file.display().to_string(), out, seed, data_dir.as_deref()))
         }
-        Some(Command::Validate { file, data_dir }) => read(&file).and_then(|text| validate(&text, &file.display().to_string(), data_dir.as_deref())),
+        Some(Command::Validate { file, data_dir }) => {
+            read(&file).and_then(|text| validate(&text, &file.display().to_string(), data_dir.as_deref()))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -85,7 +87,9 @@ fn main() -> ExitCode {
 }
 
 fn read(file: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(file).with_context(|| format!("cannot read scenario file {}", file.display())).map_err(Failure::Input)
+    std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read scenario file {}", file.display()))
+        .map_err(Failure::Input)
 }
 
 fn validate(text: &str, name: &str, data_dir: Option<&Path>) -> Result<(), Failure> {
@@ -101,7 +105,14 @@ fn validate(text: &str, name: &str, data_dir: Option<&Path>) -> Result<(), Failu
     Ok(())
 }
 
-fn run(text: &str, name: &str, out: Option<PathBuf>, seed: Option<u64>, data_dir: Option<&Path>) -> Result<(), Failure> {
+fn run(
+    text: &str,
+    name: &str,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    data_dir: Option<&Path>,
+) -> Result<(), Failure> {
+    #[allow(clippy::disallowed_methods)] // wall time is printed to the terminal only
     let wall = Instant::now();
     let parsed = scenario::parse(text, name)?;
     let prepared = prepare(parsed, text, name, &DataDir::resolve(data_dir), seed)?;
@@ -109,7 +120,11 @@ fn run(text: &str, name: &str, out: Option<PathBuf>, seed: Option<u64>, data_dir
     println!("seed={} scenario={} variants={}", prepared.seed, prepared.file.name, prepared.variants.len());
 
     let bar = ProgressBar::new(total_clocks(&prepared));
-    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} [{bar:30}] {pos}/{len} clocks").expect("valid template").progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} [{bar:30}] {pos}/{len} clocks")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
     // Show the bar only for runs that last; quick runs print nothing extra.
     bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     let shown = std::sync::atomic::AtomicBool::new(false);
@@ -136,7 +151,8 @@ fn run(text: &str, name: &str, out: Option<PathBuf>, seed: Option<u64>, data_dir
 fn print_table(report: &reports::RunReport) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    let target = report.target_objective.map(|t| format!("time to {t} (s)")).unwrap_or_else(|| "time to target (s)".into());
+    let target =
+        report.target_objective.map(|t| format!("time to {t} (s)")).unwrap_or_else(|| "time to target (s)".into());
     table.set_header(vec![
         "variant".to_string(),
         format!("final {}", report.objective_name),

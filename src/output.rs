@@ -9,8 +9,15 @@ use anyhow::{Context, Result};
 use reports::RunReport;
 
 /// Names of the files a run writes, in the order written.
-pub const FILES: [&str; 7] =
-    ["summary.json", "metrics.csv", "convergence.csv", "convergence.png", "convergence.svg", "breakdown.png", "breakdown.svg"];
+pub const FILES: [&str; 7] = [
+    "summary.json",
+    "metrics.csv",
+    "convergence.csv",
+    "convergence.png",
+    "convergence.svg",
+    "breakdown.png",
+    "breakdown.svg",
+];
 
 /// Renders every output of `report` into memory, as (file name, bytes), in [`FILES`] order.
 ///

@@ -14,8 +14,8 @@ use sim_core::{ComputeDevice, DataParallelProgram, LinkSpec, NodeId, Platform, S
 use workloads::{Dataset, LogRegConfig, LogisticRegression, MatrixFactorization, MfConfig, Ratings};
 
 use crate::scenario::{
-    locate, ConsistencySpec, DataDir, LinkSpecFile, PlacementSpec, RatingsSpec, RuntimeSpec, ScenarioError, ScenarioFile,
-    SspReadsSpec, StragglerSpec, TopologySpec, WorkloadSpec,
+    locate, ConsistencySpec, DataDir, LinkSpecFile, PlacementSpec, RatingsSpec, RuntimeSpec, ScenarioError,
+    ScenarioFile, SspReadsSpec, StragglerSpec, TopologySpec, WorkloadSpec,
 };
 
 /// A scenario ready to run.
@@ -50,8 +50,19 @@ pub struct PreparedVariant {
 /// # Errors
 /// A [`ScenarioError`] naming the field and, where it can be found in `text`, its line and column:
 /// values out of range, inconsistent counts, unknown data sets, missing data files, topology errors.
-pub fn prepare(file: ScenarioFile, text: &str, file_name: &str, data_dir: &DataDir, seed: Option<u64>) -> Result<Prepared, ScenarioError> {
-    let err = |path: &str, message: String| ScenarioError { file: file_name.into(), position: locate(text, path), path: path.into(), message };
+pub fn prepare(
+    file: ScenarioFile,
+    text: &str,
+    file_name: &str,
+    data_dir: &DataDir,
+    seed: Option<u64>,
+) -> Result<Prepared, ScenarioError> {
+    let err = |path: &str, message: String| ScenarioError {
+        file: file_name.into(),
+        position: locate(text, path),
+        path: path.into(),
+        message,
+    };
     let seed = seed.unwrap_or(file.seed);
 
     let host = &file.platform.host;
@@ -76,8 +87,7 @@ pub fn prepare(file: ScenarioFile, text: &str, file_name: &str, data_dir: &DataD
         message_overhead_bytes,
         objective_every,
         ssp_reads,
-    } =
-        file.runtime.clone();
+    } = file.runtime.clone();
     if clocks == 0 {
         return Err(err("runtime.ParameterServer.clocks", "must be at least 1".into()));
     }
@@ -139,13 +149,14 @@ pub fn prepare(file: ScenarioFile, text: &str, file_name: &str, data_dir: &DataD
             Some(s) => stragglers(s).map_err(|m| verr("stragglers", m))?,
             None => base_stragglers.clone(),
         };
-        let program = build_program(&file.workload, &data, deployment.workers.len(), v, seed).map_err(|(field, m)| {
-            if v.learning_rate.is_some() || v.batch_size.is_some() {
-                verr(&field, m)
-            } else {
-                err(&format!("workload.{}", workload_field(&file.workload, &field)), m)
-            }
-        })?;
+        let program =
+            build_program(&file.workload, &data, deployment.workers.len(), v, seed).map_err(|(field, m)| {
+                if v.learning_rate.is_some() || v.batch_size.is_some() {
+                    verr(&field, m)
+                } else {
+                    err(&format!("workload.{}", workload_field(&file.workload, &field)), m)
+                }
+            })?;
         variants.push(PreparedVariant { name: v.name.clone(), config, stragglers, program });
     }
     Ok(Prepared { file, platform, deployment, variants, seed })
@@ -215,7 +226,15 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
             }
             Ok(topologies::star(*hosts, device, &link_spec(link), switch_latency.0))
         }
-        TopologySpec::FatTree { leaves, hosts_per_leaf, spines, host_link, oversubscription, spine_link_latency, switch_latency } => {
+        TopologySpec::FatTree {
+            leaves,
+            hosts_per_leaf,
+            spines,
+            host_link,
+            oversubscription,
+            spine_link_latency,
+            switch_latency,
+        } => {
             let spec = topologies::FatTreeSpec {
                 leaves: *leaves,
                 hosts_per_leaf: *hosts_per_leaf,
@@ -235,7 +254,8 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
                 switch_latency: switch_latency.0,
                 wan_overrides: Vec::new(),
             };
-            topologies::multi_datacenter(&spec, device).map_err(|e| (format!("{}.regions", path("MultiDatacenter")), e.to_string()))
+            topologies::multi_datacenter(&spec, device)
+                .map_err(|e| (format!("{}.regions", path("MultiDatacenter")), e.to_string()))
         }
     }
 }
@@ -255,10 +275,15 @@ fn place(file: &ScenarioFile, platform: &Platform) -> Result<PsDeployment, (Stri
         PlacementSpec::Dedicated | PlacementSpec::SpreadSites => w + s,
     };
     if need > hosts.len() {
-        let path = if d.placement == PlacementSpec::Colocated && s > w { "deployment.servers" } else { "deployment.workers" };
+        let path =
+            if d.placement == PlacementSpec::Colocated && s > w { "deployment.servers" } else { "deployment.workers" };
         return Err((
             path.into(),
-            format!("{w} workers and {s} server shards need {need} hosts with {:?} placement; the platform has {}", d.placement, hosts.len()),
+            format!(
+                "{w} workers and {s} server shards need {need} hosts with {:?} placement; the platform has {}",
+                d.placement,
+                hosts.len()
+            ),
         ));
     }
     let order: Vec<NodeId> = match d.placement {
@@ -296,7 +321,8 @@ fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (S
                 file => {
                     let full = data_dir.path.join(file);
                     let text = read_data_file(&full, data_dir).map_err(|m| (path.clone(), m))?;
-                    workloads::data::libsvm::parse(&text, None).map_err(|e| (path.clone(), format!("{}: {e}", full.display())))?
+                    workloads::data::libsvm::parse(&text, None)
+                        .map_err(|e| (path.clone(), format!("{}: {e}", full.display())))?
                 }
             };
             Ok(Data::Classification(Arc::new(data)))
@@ -307,11 +333,16 @@ fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (S
                 RatingsSpec::MovieLens100k => {
                     let full = data_dir.path.join("mf_movielens_100k").join("u.data");
                     let text = read_data_file(&full, data_dir).map_err(|m| (path.clone(), m))?;
-                    workloads::data::movielens::parse(&text).map_err(|e| (path.clone(), format!("{}: {e}", full.display())))?
+                    workloads::data::movielens::parse(&text)
+                        .map_err(|e| (path.clone(), format!("{}: {e}", full.display())))?
                 }
                 RatingsSpec::Synthetic { users, items, rank, ratings_per_user, noise } => {
-                    if *users == 0 || *items == 0 || *rank == 0 || *ratings_per_user == 0 || *ratings_per_user > *items {
-                        return Err((path, "users, items, rank and ratings_per_user must be positive, ratings_per_user ≤ items".into()));
+                    if *users == 0 || *items == 0 || *rank == 0 || *ratings_per_user == 0 || *ratings_per_user > *items
+                    {
+                        return Err((
+                            path,
+                            "users, items, rank and ratings_per_user must be positive, ratings_per_user ≤ items".into(),
+                        ));
                     }
                     if !(noise.is_finite() && *noise >= 0.0) {
                         return Err((path, format!("noise {noise} must be a finite number ≥ 0")));
@@ -362,7 +393,9 @@ fn build_program(
                 l2: *l2,
                 seed,
             };
-            LogisticRegression::new(d.clone(), cfg).map(|p| Box::new(p) as _).map_err(|e| (field_of(&e.to_string()), e.to_string()))
+            LogisticRegression::new(d.clone(), cfg)
+                .map(|p| Box::new(p) as _)
+                .map_err(|e| (field_of(&e.to_string()), e.to_string()))
         }
         (WorkloadSpec::MatrixFactorization { rank, batch_size, learning_rate, lr_decay, l2, .. }, Data::Ratings(r)) => {
             let cfg = MfConfig {
@@ -374,7 +407,9 @@ fn build_program(
                 l2: *l2,
                 seed,
             };
-            MatrixFactorization::new(r.clone(), cfg).map(|p| Box::new(p) as _).map_err(|e| (field_of(&e.to_string()), e.to_string()))
+            MatrixFactorization::new(r.clone(), cfg)
+                .map(|p| Box::new(p) as _)
+                .map_err(|e| (field_of(&e.to_string()), e.to_string()))
         }
         _ => unreachable!("data is loaded for the workload it belongs to"),
     }
@@ -384,9 +419,12 @@ fn stragglers(s: &StragglerSpec) -> Result<StragglerModel, String> {
     let model = match s {
         StragglerSpec::None => StragglerModel::None,
         StragglerSpec::Bernoulli { prob, slowdown } => StragglerModel::Bernoulli { prob: *prob, slowdown: *slowdown },
-        StragglerSpec::Persistent { workers, slowdown } => StragglerModel::Persistent { workers: workers.clone(), slowdown: *slowdown },
+        StragglerSpec::Persistent { workers, slowdown } => {
+            StragglerModel::Persistent { workers: workers.clone(), slowdown: *slowdown }
+        }
         StragglerSpec::PaiTrace { job } => {
-            let text = workloads::builtin::pai_job(*job).ok_or_else(|| format!("PAI trace job {job} does not exist (jobs 1 to 4 ship)"))?;
+            let text = workloads::builtin::pai_job(*job)
+                .ok_or_else(|| format!("PAI trace job {job} does not exist (jobs 1 to 4 ship)"))?;
             let ratios = workloads::data::pai_trace::parse(text).map_err(|e| format!("PAI trace job {job}: {e}"))?;
             StragglerModel::Trace { ratios }
         }
@@ -413,7 +451,15 @@ pub fn execute(prepared: &Prepared, on_clock: &(dyn Fn(u64) + Sync)) -> Result<V
         .variants
         .par_iter()
         .map(|v| {
-            let run = ps::run_observed(&prepared.platform, &prepared.deployment, v.program.as_ref(), &v.config, &v.stragglers, prepared.seed, on_clock)?;
+            let run = ps::run_observed(
+                &prepared.platform,
+                &prepared.deployment,
+                v.program.as_ref(),
+                &v.config,
+                &v.stragglers,
+                prepared.seed,
+                on_clock,
+            )?;
             Ok(VariantOutcome { name: v.name.clone(), run })
         })
         .collect()
@@ -433,10 +479,21 @@ pub fn report(prepared: &Prepared, outcomes: &[VariantOutcome]) -> reports::RunR
         .zip(&prepared.variants)
         .map(|(o, v)| variant_report(&prepared.platform, o, v, target))
         .collect();
-    reports::RunReport { scenario: prepared.file.name.clone(), seed: prepared.seed, objective_name, target_objective: target, variants }
+    reports::RunReport {
+        scenario: prepared.file.name.clone(),
+        seed: prepared.seed,
+        objective_name,
+        target_objective: target,
+        variants,
+    }
 }
 
-fn variant_report(platform: &Platform, o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) -> reports::VariantReport {
+fn variant_report(
+    platform: &Platform,
+    o: &VariantOutcome,
+    v: &PreparedVariant,
+    target: Option<f64>,
+) -> reports::VariantReport {
     let run = &o.run;
     let (mut wan_bytes, mut wan_cost) = (0u64, 0.0f64);
     for (l, &b) in run.link_bytes.iter().enumerate() {
@@ -447,8 +504,9 @@ fn variant_report(platform: &Platform, o: &VariantOutcome, v: &PreparedVariant, 
         wan_cost += b as f64 * link.price_per_gb / 1e9;
     }
     let secs = |f: &dyn Fn(&ps::WorkerClock) -> u64| run.worker_clocks.iter().map(f).sum::<u64>() as f64 / 1e12;
-    let objective_after =
-        |clock: u64| run.convergence.binary_search_by_key(&(clock + 1), |p| p.clock).ok().map(|i| run.convergence[i].objective);
+    let objective_after = |clock: u64| {
+        run.convergence.binary_search_by_key(&(clock + 1), |p| p.clock).ok().map(|i| run.convergence[i].objective)
+    };
     let summary = reports::VariantSummary {
         final_objective: run.convergence.last().map_or(f64::NAN, |p| p.objective),
         sim_time_s: run.end_time.as_secs_f64(),
@@ -464,7 +522,9 @@ fn variant_report(platform: &Platform, o: &VariantOutcome, v: &PreparedVariant, 
         staleness_mean: run.staleness_mean(),
         staleness_max: run.staleness_max(),
         staleness_violations: run.staleness_violations,
-        time_to_target_s: target.and_then(|t| run.convergence.iter().find(|p| p.objective <= t)).map(|p| p.time.as_secs_f64()),
+        time_to_target_s: target
+            .and_then(|t| run.convergence.iter().find(|p| p.objective <= t))
+            .map(|p| p.time.as_secs_f64()),
         events: run.events,
     };
     reports::VariantReport {
@@ -473,7 +533,11 @@ fn variant_report(platform: &Platform, o: &VariantOutcome, v: &PreparedVariant, 
         convergence: run
             .convergence
             .iter()
-            .map(|p| reports::ConvergencePoint { clock: p.clock, sim_time_s: p.time.as_secs_f64(), objective: p.objective })
+            .map(|p| reports::ConvergencePoint {
+                clock: p.clock,
+                sim_time_s: p.time.as_secs_f64(),
+                objective: p.objective,
+            })
             .collect(),
         worker_clocks: run
             .worker_clocks

@@ -382,7 +382,12 @@ pub fn parse(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
         Ok(s) => {
             de.end().map_err(|code| {
                 let e = de.span_error(code);
-                ScenarioError { file: file.into(), position: Some((e.span.start.line, e.span.start.col)), path: String::new(), message: e.code.to_string() }
+                ScenarioError {
+                    file: file.into(),
+                    position: Some((e.span.start.line, e.span.start.col)),
+                    path: String::new(),
+                    message: e.code.to_string(),
+                }
             })?;
             Ok(s)
         }
@@ -432,7 +437,9 @@ pub fn locate_offset(text: &str, path: &str) -> Option<usize> {
                     return found_at;
                 }
             }
-            c if (c.is_ascii_alphabetic() || c == b'_') && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) => {
+            c if (c.is_ascii_alphabetic() || c == b'_')
+                && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) =>
+            {
                 let start = i;
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;

@@ -48,8 +48,14 @@ impl fmt::Display for QuantityError {
 
 impl std::error::Error for QuantityError {}
 
-const DURATION_UNITS: &[(&str, u128, u128)] =
-    &[("ps", 1, 1), ("ns", 1_000, 1), ("us", 1_000_000, 1), ("µs", 1_000_000, 1), ("ms", 1_000_000_000, 1), ("s", 1_000_000_000_000, 1)];
+const DURATION_UNITS: &[(&str, u128, u128)] = &[
+    ("ps", 1, 1),
+    ("ns", 1_000, 1),
+    ("us", 1_000_000, 1),
+    ("µs", 1_000_000, 1),
+    ("ms", 1_000_000_000, 1),
+    ("s", 1_000_000_000_000, 1),
+];
 
 const SIZE_UNITS: &[(&str, u128, u128)] = &[
     ("B", 1, 1),
@@ -120,21 +126,22 @@ fn scale(d: Decimal, num: u128, den: u128) -> Option<u128> {
 /// Parses `"<number> <unit>"` (space optional) against `units`; returns the value in base units.
 fn parse_quantity(text: &str, what: &str, units: &[(&str, u128, u128)]) -> Result<u128, QuantityError> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E' | '+' | '-'))).unwrap_or(t.len());
+    let split =
+        t.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E' | '+' | '-'))).unwrap_or(t.len());
     // An exponent's 'e' must not swallow a unit that starts with 'E' or 'e' (none do, but be strict).
     let (number, unit) = (t[..split].trim(), t[split..].trim());
     let names = || units.iter().map(|u| u.0).collect::<Vec<_>>().join(", ");
     if number.starts_with('-') {
         return Err(QuantityError(format!("{what} \"{text}\" is negative")));
     }
-    let value = parse_decimal(number).ok_or_else(|| QuantityError(format!("{what} \"{text}\" does not start with a number")))?;
+    let value = parse_decimal(number)
+        .ok_or_else(|| QuantityError(format!("{what} \"{text}\" does not start with a number")))?;
     if unit.is_empty() {
         return Err(QuantityError(format!("{what} \"{text}\" has no unit (expected one of {})", names())));
     }
-    let &(_, num, den) = units
-        .iter()
-        .find(|u| u.0 == unit)
-        .ok_or_else(|| QuantityError(format!("{what} \"{text}\": unknown unit \"{unit}\" (expected one of {})", names())))?;
+    let &(_, num, den) = units.iter().find(|u| u.0 == unit).ok_or_else(|| {
+        QuantityError(format!("{what} \"{text}\": unknown unit \"{unit}\" (expected one of {})", names()))
+    })?;
     scale(value, num, den).ok_or_else(|| QuantityError(format!("{what} \"{text}\" is too large")))
 }
 

@@ -11,17 +11,9 @@ fn demo_report() -> RunReport {
         let convergence: Vec<ConvergencePoint> = (0..=clocks)
             .map(|c| {
                 let t = c as f64 * clock_s;
-                let wiggle = if name == "async" {
-                    0.004 * ((c as f64) * 1.7).sin()
-                } else {
-                    0.0
-                };
+                let wiggle = if name == "async" { 0.004 * ((c as f64) * 1.7).sin() } else { 0.0 };
                 let objective = floor + (std::f64::consts::LN_2 - floor) * (-rate * c as f64).exp() + wiggle;
-                ConvergencePoint {
-                    clock: c,
-                    sim_time_s: t,
-                    objective,
-                }
+                ConvergencePoint { clock: c, sim_time_s: t, objective }
             })
             .collect();
         let workers = 8u32;

@@ -55,13 +55,7 @@ pub(crate) fn y_range(samples: &[f64], target: Option<f64>) -> YRange {
     if v.is_empty() {
         match target {
             Some(t) => v.push(t),
-            None => {
-                return YRange {
-                    lo: 0.0,
-                    hi: 1.0,
-                    zoomed: false,
-                }
-            }
+            None => return YRange { lo: 0.0, hi: 1.0, zoomed: false },
         }
     }
     v.sort_by(f64::total_cmp);
@@ -69,11 +63,8 @@ pub(crate) fn y_range(samples: &[f64], target: Option<f64>) -> YRange {
     let max = v[v.len() - 1].max(target.unwrap_or(f64::NEG_INFINITY));
     let q_index = ((v.len() - 1) as f64 * ZOOM_QUANTILE).ceil() as usize;
     let q = v[q_index].max(target.unwrap_or(f64::NEG_INFINITY));
-    let (lo, hi, zoomed) = if (max - min) > ZOOM_MIN_GAIN * (q - min) && q > min {
-        (min, q, true)
-    } else {
-        (min, max, false)
-    };
+    let (lo, hi, zoomed) =
+        if (max - min) > ZOOM_MIN_GAIN * (q - min) && q > min { (min, q, true) } else { (min, max, false) };
     let span = hi - lo;
     let pad = if span > 0.0 {
         0.05 * span
@@ -82,11 +73,7 @@ pub(crate) fn y_range(samples: &[f64], target: Option<f64>) -> YRange {
     } else {
         1.0
     };
-    YRange {
-        lo: lo - pad,
-        hi: hi + pad,
-        zoomed,
-    }
+    YRange { lo: lo - pad, hi: hi + pad, zoomed }
 }
 
 /// Clips a polyline to `lo <= y <= hi`, returning the visible pieces in order. Points are interpolated where
@@ -164,10 +151,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
             (v.name.as_str(), pts)
         })
         .collect();
-    let x_max = series
-        .iter()
-        .flat_map(|(_, pts)| pts.iter().map(|p| p.0))
-        .fold(0.0, f64::max);
+    let x_max = series.iter().flat_map(|(_, pts)| pts.iter().map(|p| p.0)).fold(0.0, f64::max);
     // 2 % headroom so the last marker is not cut in half by the frame.
     let x_max = if x_max > 0.0 { x_max * 1.02 } else { 1.0 };
     let samples: Vec<f64> = series.iter().flat_map(|(_, pts)| pts.iter().map(|p| p.1)).collect();
@@ -264,14 +248,7 @@ mod tests {
 
     #[test]
     fn y_range_is_never_empty() {
-        assert_eq!(
-            y_range(&[], None),
-            YRange {
-                lo: 0.0,
-                hi: 1.0,
-                zoomed: false
-            }
-        );
+        assert_eq!(y_range(&[], None), YRange { lo: 0.0, hi: 1.0, zoomed: false });
         let r = y_range(&[2.0, 2.0, f64::NAN], None);
         assert!(r.lo < 2.0 && r.hi > 2.0);
         let r = y_range(&[0.0], None);
@@ -283,10 +260,7 @@ mod tests {
         // Starts above, dips inside, goes above again, comes back.
         let pts = [(0.0, 2.0), (1.0, 0.0), (2.0, 2.0), (3.0, 0.0)];
         let pieces = clip_polyline(&pts, 0.0, 1.0);
-        assert_eq!(
-            pieces,
-            vec![vec![(0.5, 1.0), (1.0, 0.0), (1.5, 1.0)], vec![(2.5, 1.0), (3.0, 0.0)]]
-        );
+        assert_eq!(pieces, vec![vec![(0.5, 1.0), (1.0, 0.0), (1.5, 1.0)], vec![(2.5, 1.0), (3.0, 0.0)]]);
         // Fully inside: unchanged, one piece.
         let inside = [(0.0, 0.2), (1.0, 0.3), (2.0, 0.25)];
         assert_eq!(clip_polyline(&inside, 0.0, 1.0), vec![inside.to_vec()]);

@@ -27,9 +27,6 @@ pub enum ReportError {
 
 impl ReportError {
     pub(crate) fn draw<E: std::error::Error + Send + Sync>(plot: &'static str, e: DrawingAreaErrorKind<E>) -> Self {
-        ReportError::Draw {
-            plot,
-            message: e.to_string(),
-        }
+        ReportError::Draw { plot, message: e.to_string() }
     }
 }

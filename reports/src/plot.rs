@@ -90,9 +90,7 @@ pub(crate) fn render_svg(figure: Figure, report: &RunReport) -> Result<String, R
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
-        figure
-            .draw(report, &root)
-            .map_err(|e| ReportError::draw(figure.name(), e))?;
+        figure.draw(report, &root).map_err(|e| ReportError::draw(figure.name(), e))?;
     }
     Ok(svg)
 }
@@ -103,14 +101,9 @@ pub(crate) fn render_png(figure: Figure, report: &RunReport) -> Result<Vec<u8>, 
     let mut rgb = vec![0u8; WIDTH_PX as usize * HEIGHT_PX as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
-        figure
-            .draw(report, &root)
-            .map_err(|e| ReportError::draw(figure.name(), e))?;
+        figure.draw(report, &root).map_err(|e| ReportError::draw(figure.name(), e))?;
     }
-    encode_png(&rgb).map_err(|source| ReportError::PngEncode {
-        plot: figure.name(),
-        source,
-    })
+    encode_png(&rgb).map_err(|source| ReportError::PngEncode { plot: figure.name(), source })
 }
 
 fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
@@ -160,10 +153,7 @@ mod tests {
         let mut reader = png::Decoder::new(png_bytes).read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size()];
         let info = reader.next_frame(&mut buf).unwrap();
-        assert_eq!(
-            (info.color_type, info.bit_depth),
-            (png::ColorType::Rgb, png::BitDepth::Eight)
-        );
+        assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Rgb, png::BitDepth::Eight));
         buf.truncate(info.buffer_size());
         (info.width, info.height, buf)
     }
@@ -181,9 +171,7 @@ mod tests {
     }
 
     fn pixels_of(rgb: &[u8], color: RGBColor) -> usize {
-        rgb.chunks_exact(3)
-            .filter(|p| p == &[color.0, color.1, color.2])
-            .count()
+        rgb.chunks_exact(3).filter(|p| p == &[color.0, color.1, color.2]).count()
     }
 
     #[test]
@@ -242,11 +230,7 @@ mod tests {
         let r = small_report();
         let (_, _, rgb) = decode(&breakdown_png(&r).unwrap());
         let [compute, communication, waiting] = crate::breakdown::COMPONENT_COLORS;
-        let (a, b, c) = (
-            pixels_of(&rgb, compute),
-            pixels_of(&rgb, communication),
-            pixels_of(&rgb, waiting),
-        );
+        let (a, b, c) = (pixels_of(&rgb, compute), pixels_of(&rgb, communication), pixels_of(&rgb, waiting));
         // Per worker: compute 1 s, communication 0.5 s, waiting 0.25 s, so the areas are ordered likewise.
         assert!(a > b && b > c && c > 1000, "areas {a} {b} {c}");
     }
@@ -265,14 +249,7 @@ mod tests {
         let svg = convergence_svg(&r).unwrap();
         assert!(svg.starts_with("<svg"));
         let texts = svg_texts(&svg);
-        for needle in [
-            "quickstart",
-            "simulated time [s]",
-            "logistic loss",
-            "bsp",
-            "ssp-2",
-            "target 0.35",
-        ] {
+        for needle in ["quickstart", "simulated time [s]", "logistic loss", "bsp", "ssp-2", "target 0.35"] {
             assert!(texts.contains(&needle), "convergence SVG lacks {needle:?}: {texts:?}");
         }
         let svg = breakdown_svg(&r).unwrap();

@@ -8,17 +8,8 @@ use serde::Serialize;
 use crate::summary::{RunReport, VariantSummary};
 
 /// Header of [`metrics_csv`].
-pub const METRICS_CSV_HEADER: [&str; 9] = [
-    "variant",
-    "worker",
-    "clock",
-    "sim_time_s",
-    "objective",
-    "bytes",
-    "compute_s",
-    "communication_s",
-    "wait_s",
-];
+pub const METRICS_CSV_HEADER: [&str; 9] =
+    ["variant", "worker", "clock", "sim_time_s", "objective", "bytes", "compute_s", "communication_s", "wait_s"];
 
 /// Header of [`convergence_csv`].
 pub const CONVERGENCE_CSV_HEADER: [&str; 4] = ["variant", "clock", "sim_time_s", "objective"];
@@ -50,14 +41,7 @@ pub fn summary_json(report: &RunReport) -> String {
         seed: report.seed,
         objective_name: &report.objective_name,
         target_objective: report.target_objective,
-        variants: report
-            .variants
-            .iter()
-            .map(|v| VariantJson {
-                name: &v.name,
-                summary: &v.summary,
-            })
-            .collect(),
+        variants: report.variants.iter().map(|v| VariantJson { name: &v.name, summary: &v.summary }).collect(),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("plain structs with string keys always serialize");
     out.push('\n');
@@ -97,15 +81,7 @@ pub fn convergence_csv(report: &RunReport) -> String {
     write_row(&mut w, CONVERGENCE_CSV_HEADER);
     for v in &report.variants {
         for p in &v.convergence {
-            write_row(
-                &mut w,
-                [
-                    v.name.clone(),
-                    p.clock.to_string(),
-                    p.sim_time_s.to_string(),
-                    p.objective.to_string(),
-                ],
-            );
+            write_row(&mut w, [v.name.clone(), p.clock.to_string(), p.sim_time_s.to_string(), p.objective.to_string()]);
         }
     }
     finish(w)
@@ -146,10 +122,7 @@ mod tests {
         assert_eq!(variants[0]["bytes_sent"], 123_456);
         assert_eq!(variants[1]["name"], "ssp-2");
         assert_eq!(variants[1]["time_to_target_s"], serde_json::Value::Null);
-        assert!(
-            !json.contains("convergence"),
-            "per-clock series must stay out of summary.json"
-        );
+        assert!(!json.contains("convergence"), "per-clock series must stay out of summary.json");
         assert!(!json.contains("worker_clocks"));
         assert!(json.ends_with("}\n"));
         // Field order is the struct order: name first, then the summary.
@@ -162,10 +135,7 @@ mod tests {
     fn metrics_csv_has_header_one_row_per_worker_clock_and_empty_missing_objective() {
         let csv = metrics_csv(&small_report());
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(
-            lines[0],
-            "variant,worker,clock,sim_time_s,objective,bytes,compute_s,communication_s,wait_s"
-        );
+        assert_eq!(lines[0], "variant,worker,clock,sim_time_s,objective,bytes,compute_s,communication_s,wait_s");
         assert_eq!(lines.len(), 1 + 4 + 4);
         assert_eq!(lines[1], "bsp,0,1,0.5,0.6,1000,0.25,0.125,0.125");
         assert_eq!(lines[2], "bsp,0,2,1,,1000,0.25,0.125,0.125");

@@ -45,13 +45,7 @@ fn records(step_s: f64) -> Vec<WorkerClockRecord> {
 /// Two variants (`bsp`, `ssp-2`), two workers, four convergence points each.
 pub(crate) fn small_report() -> RunReport {
     let curve = |times: [f64; 4], objs: [f64; 4]| -> Vec<ConvergencePoint> {
-        (0..4)
-            .map(|i| ConvergencePoint {
-                clock: i as u64,
-                sim_time_s: times[i],
-                objective: objs[i],
-            })
-            .collect()
+        (0..4).map(|i| ConvergencePoint { clock: i as u64, sim_time_s: times[i], objective: objs[i] }).collect()
     };
     RunReport {
         scenario: "quickstart".into(),

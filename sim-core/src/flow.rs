@@ -156,11 +156,7 @@ impl FlowNetwork {
             sending: 0,
             dirty: Vec::new(),
             stats: SolverStats::default(),
-            scratch: Scratch {
-                link_epoch: vec![0; n],
-                link_local: vec![0; n],
-                ..Scratch::default()
-            },
+            scratch: Scratch { link_epoch: vec![0; n], link_local: vec![0; n], ..Scratch::default() },
         }
     }
 
@@ -541,7 +537,8 @@ mod tests {
     /// A chain of hosts n0 – n1 – … joined by cables of the given bandwidths [bytes/s].
     fn chain(bandwidths: &[u64], latency: SimDuration) -> (Platform, Vec<NodeId>) {
         let mut p = Platform::new();
-        let nodes: Vec<NodeId> = (0..=bandwidths.len()).map(|i| p.add_switch(format!("n{i}"), SimDuration::ZERO, 0)).collect();
+        let nodes: Vec<NodeId> =
+            (0..=bandwidths.len()).map(|i| p.add_switch(format!("n{i}"), SimDuration::ZERO, 0)).collect();
         for (i, &b) in bandwidths.iter().enumerate() {
             p.connect(nodes[i], nodes[i + 1], &LinkSpec::new(BytesPerSec(b), latency));
         }
@@ -576,7 +573,9 @@ mod tests {
             for i in 0..k {
                 net.start(SimTime::ZERO, &route_of(&p, &[0]), 123_456_789, i);
             }
-            let want = SimTime::ZERO + SimDuration::from_ns(1_234) + transfer_time(k * 123_456_789, BytesPerSec(3_000_000_007));
+            let want = SimTime::ZERO
+                + SimDuration::from_ns(1_234)
+                + transfer_time(k * 123_456_789, BytesPerSec(3_000_000_007));
             let done = drain(&mut net);
             assert_eq!(done.len() as u64, k);
             assert!(done.iter().all(|&(_, t)| t == want), "k={k}: {done:?} want {want:?}");

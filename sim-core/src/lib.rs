@@ -19,8 +19,8 @@ pub mod platform;
 pub mod program;
 pub mod queue;
 pub mod rng;
-pub mod runtime;
 pub mod routing;
+pub mod runtime;
 pub mod straggler;
 pub mod time;
 
@@ -28,7 +28,7 @@ pub use compute::{ComputeDevice, Work};
 pub use engine::Simulation;
 pub use flow::{Completion, FlowId, FlowNetwork};
 pub use platform::{Link, LinkId, LinkSpec, Node, NodeId, NodeKind, Platform};
-pub use routing::{Route, Router, RoutingError};
 pub use program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
+pub use routing::{Route, Router, RoutingError};
 pub use straggler::{StragglerModel, WorkerSlowdown};
 pub use time::{BytesPerSec, FlopPerSec, SimDuration, SimTime};

@@ -149,7 +149,13 @@ impl Platform {
     ///
     /// # Panics
     /// As [`Self::connect`]; also if either spec asks for half duplex (which needs one capacity).
-    pub fn connect_asymmetric(&mut self, a: NodeId, b: NodeId, a_to_b: &LinkSpec, b_to_a: &LinkSpec) -> (LinkId, LinkId) {
+    pub fn connect_asymmetric(
+        &mut self,
+        a: NodeId,
+        b: NodeId,
+        a_to_b: &LinkSpec,
+        b_to_a: &LinkSpec,
+    ) -> (LinkId, LinkId) {
         assert!(a.index() < self.nodes.len() && b.index() < self.nodes.len(), "unknown node");
         assert!(a != b, "a link must join two distinct nodes");
         assert!(a_to_b.bandwidth.0 > 0 && b_to_a.bandwidth.0 > 0, "a link needs a positive bandwidth");

@@ -57,7 +57,13 @@ impl Router {
     ///
     /// # Complexity
     /// O(V + E) the first time a destination is asked for (breadth-first search), then O(hops · degree).
-    pub fn route(&mut self, platform: &Platform, src: NodeId, dst: NodeId, flow_key: u64) -> Result<Route, RoutingError> {
+    pub fn route(
+        &mut self,
+        platform: &Platform,
+        src: NodeId,
+        dst: NodeId,
+        flow_key: u64,
+    ) -> Result<Route, RoutingError> {
         if src == dst {
             return Ok(Route::default());
         }

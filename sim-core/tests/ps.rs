@@ -24,7 +24,10 @@ impl LeastSquares {
         let mut rng = stream(5, StreamKind::Test, 0);
         let w_true: Vec<f64> = (0..d).map(|j| (j as f64 - d as f64 / 2.0) / d as f64).collect();
         let x: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| rng.random::<f64>() * 2.0 - 1.0).collect()).collect();
-        let y = x.iter().map(|r| r.iter().zip(&w_true).map(|(a, b)| a * b).sum::<f64>() + 0.01 * rng.random::<f64>()).collect();
+        let y = x
+            .iter()
+            .map(|r| r.iter().zip(&w_true).map(|(a, b)| a * b).sum::<f64>() + 0.01 * rng.random::<f64>())
+            .collect();
         LeastSquares { x, y, workers, batch: 8, lr: 0.1 }
     }
     fn d(&self) -> usize {
@@ -65,11 +68,18 @@ impl DataParallelProgram for LeastSquares {
             }
         }
         let updates = rows.iter().zip(grad).map(|(r, g)| RowDelta { row: *r, delta: vec![-self.lr * g] }).collect();
-        Step { updates, work: Work { flops: (4 * self.batch * rows.len()) as u64, bytes: (8 * self.batch * rows.len()) as u64 } }
+        Step {
+            updates,
+            work: Work { flops: (4 * self.batch * rows.len()) as u64, bytes: (8 * self.batch * rows.len()) as u64 },
+        }
     }
     fn objective(&self, params: &Params) -> f64 {
         let w = params.table(0);
-        self.x.iter().zip(&self.y).map(|(r, y)| (r.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() - y).powi(2)).sum::<f64>()
+        self.x
+            .iter()
+            .zip(&self.y)
+            .map(|(r, y)| (r.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() - y).powi(2))
+            .sum::<f64>()
             / self.x.len() as f64
     }
     fn objective_name(&self) -> String {
@@ -179,7 +189,8 @@ fn ssp_lets_fast_workers_run_ahead_of_a_straggler() {
     let slow = StragglerModel::Persistent { workers: vec![0], slowdown: 4.0 };
     let bsp = run(4, 2, Consistency::Bsp, &slow, 40);
     let ssp = run(4, 2, Consistency::Ssp { staleness: 3 }, &slow, 40);
-    let finish = |r: &PsRun, w: u32, c: u64| r.worker_clocks.iter().find(|x| x.worker == w && x.clock == c).unwrap().finished;
+    let finish =
+        |r: &PsRun, w: u32, c: u64| r.worker_clocks.iter().find(|x| x.worker == w && x.clock == c).unwrap().finished;
     // Under BSP every worker finishes clock 10 after the straggler finished clock 9; under SSP(3) a
     // fast worker finishes clock 10 before the straggler finishes clock 8.
     assert!(finish(&bsp, 1, 10) > finish(&bsp, 0, 9));

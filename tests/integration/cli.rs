@@ -7,8 +7,15 @@ use std::sync::OnceLock;
 
 use crate::{repo, shared_data};
 
-const OUTPUTS: [&str; 7] =
-    ["summary.json", "metrics.csv", "convergence.csv", "convergence.png", "convergence.svg", "breakdown.png", "breakdown.svg"];
+const OUTPUTS: [&str; 7] = [
+    "summary.json",
+    "metrics.csv",
+    "convergence.csv",
+    "convergence.png",
+    "convergence.svg",
+    "breakdown.png",
+    "breakdown.svg",
+];
 
 fn clustersim(dir: &Path, args: &[&str], threads: usize) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clustersim"))
@@ -96,7 +103,11 @@ fn quickstart_summary_matches_golden() {
         std::fs::write(&golden, &got).unwrap();
     }
     let want = std::fs::read_to_string(&golden).expect("golden file exists (UPDATE_GOLDEN=1 creates it)");
-    assert!(got == want, "summary.json differs from {}; if the change is intended, rerun with UPDATE_GOLDEN=1", golden.display());
+    assert!(
+        got == want,
+        "summary.json differs from {}; if the change is intended, rerun with UPDATE_GOLDEN=1",
+        golden.display()
+    );
 }
 
 /// Every shipped scenario validates; those that need research-only data are skipped, visibly,
@@ -124,7 +135,11 @@ fn every_scenario_validates() {
 #[test]
 fn bad_scenarios_are_reported_with_position_and_field() {
     let cases: &[(&str, &str, &str)] = &[
-        ("unknown_field.ron", "18:13: platform.topology.FatTree.hosts_per_spine:", "Unexpected field named `hosts_per_spine`"),
+        (
+            "unknown_field.ron",
+            "18:13: platform.topology.FatTree.hosts_per_spine:",
+            "Unexpected field named `hosts_per_spine`",
+        ),
         ("wrong_unit.ron", "19:37: platform.topology.FatTree.host_link.bandwidth:", "unknown unit \"Gb\""),
         ("missing_unit.ron", "19:57: platform.topology.FatTree.host_link.latency:", "has no unit"),
         ("unit_of_wrong_kind.ron", "12:32: platform.host.memory_bandwidth:", "unknown unit \"GB\""),

@@ -13,6 +13,7 @@ pub fn repo() -> PathBuf {
 
 /// The research-only data directory (`../shared/data` beside the checkout), if present.
 pub fn shared_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("CLUSTERSIM_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
+    let dir =
+        std::env::var_os("CLUSTERSIM_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
     dir.is_dir().then_some(dir)
 }

@@ -17,7 +17,13 @@ fn device() -> ComputeDevice {
     }
 }
 
-fn run(program: &dyn DataParallelProgram, servers: usize, consistency: Consistency, reads: SspReads, clocks: u64) -> ps::PsRun {
+fn run(
+    program: &dyn DataParallelProgram,
+    servers: usize,
+    consistency: Consistency,
+    reads: SspReads,
+    clocks: u64,
+) -> ps::PsRun {
     let workers = program.workers();
     let link = LinkSpec::new(BytesPerSec(1_250_000_000), SimDuration::from_us(2));
     let platform = topologies::star((workers + servers) as u32, &device(), &link, SimDuration::from_ns(500));
@@ -79,7 +85,8 @@ fn movielens_matrix_factorisation_converges_under_ssp() {
     let text = std::fs::read_to_string(dir.join("mf_movielens_100k/u.data")).unwrap();
     let ratings = workloads::data::movielens::parse(&text).unwrap();
     assert_eq!(ratings.entries.len(), 100_000);
-    let cfg = MfConfig { workers: 6, rank: 10, batch_size: 500, learning_rate: 0.005, lr_decay: 0.0, l2: 0.05, seed: 2 };
+    let cfg =
+        MfConfig { workers: 6, rank: 10, batch_size: 500, learning_rate: 0.005, lr_decay: 0.0, l2: 0.05, seed: 2 };
     let program = MatrixFactorization::new(ratings, cfg).unwrap();
     let out = run(&program, 2, Consistency::Ssp { staleness: 2 }, SspReads::Latest, 150);
     let first = out.convergence.first().unwrap().objective;

@@ -506,7 +506,8 @@ impl<'a> Runtime<'a> {
     }
 
     fn row_bytes(&self, row: RowRef, with_values: bool) -> u64 {
-        let values = if with_values { self.tables[row.table as usize].width as u64 * self.config.value_bytes as u64 } else { 0 };
+        let values =
+            if with_values { self.tables[row.table as usize].width as u64 * self.config.value_bytes as u64 } else { 0 };
         self.config.key_bytes as u64 + values
     }
 
@@ -547,8 +548,8 @@ impl<'a> Runtime<'a> {
             return self.begin_compute(w);
         }
         for (shard, rows) in by_shard {
-            let bytes = self.config.message_overhead_bytes as u64
-                + rows.iter().map(|&r| self.row_bytes(r, false)).sum::<u64>();
+            let bytes =
+                self.config.message_overhead_bytes as u64 + rows.iter().map(|&r| self.row_bytes(r, false)).sum::<u64>();
             self.send(self.to_shard(w, shard), Payload::Request { clock: c, required, rows }, bytes)?;
         }
         Ok(())
@@ -655,7 +656,16 @@ impl<'a> Runtime<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn on_response(&mut self, w: u32, shard: usize, rows: Vec<RowRef>, values: Vec<f64>, row_clock: u64, own_included: u64, blocked: SimDuration) -> Result<(), PsError> {
+    fn on_response(
+        &mut self,
+        w: u32,
+        shard: usize,
+        rows: Vec<RowRef>,
+        values: Vec<f64>,
+        row_clock: u64,
+        own_included: u64,
+        blocked: SimDuration,
+    ) -> Result<(), PsError> {
         let worker = &mut self.workers[w as usize];
         let mut offset = 0;
         for r in &rows {
@@ -726,7 +736,14 @@ impl<'a> Runtime<'a> {
         Ok(())
     }
 
-    fn on_request(&mut self, w: u32, shard: usize, clock: u64, required: u64, rows: Vec<RowRef>) -> Result<(), PsError> {
+    fn on_request(
+        &mut self,
+        w: u32,
+        shard: usize,
+        clock: u64,
+        required: u64,
+        rows: Vec<RowRef>,
+    ) -> Result<(), PsError> {
         let _ = clock;
         let now = self.sim.now();
         self.shards[shard].waiting.push((w, required, rows, now));
@@ -741,8 +758,9 @@ impl<'a> Runtime<'a> {
         let ready: Vec<(u32, u64, Vec<RowRef>, SimTime)>;
         {
             let waiting = &mut self.shards[shard].waiting;
-            let (r, keep): (Vec<_>, Vec<_>) =
-                std::mem::take(waiting).into_iter().partition(|(_, required, _, _)| asynchronous || *required <= committed);
+            let (r, keep): (Vec<_>, Vec<_>) = std::mem::take(waiting)
+                .into_iter()
+                .partition(|(_, required, _, _)| asynchronous || *required <= committed);
             *waiting = keep;
             ready = r;
         }
@@ -752,9 +770,10 @@ impl<'a> Runtime<'a> {
                 values.extend_from_slice(self.server_params.row(r));
             }
             let own_included = if latest { self.shards[shard].worker_clock[w as usize] } else { committed };
-            let bytes = self.config.message_overhead_bytes as u64
-                + rows.iter().map(|&r| self.row_bytes(r, true)).sum::<u64>();
-            let payload = Payload::Response { rows, values, row_clock: committed, own_included, blocked: now.since(arrival) };
+            let bytes =
+                self.config.message_overhead_bytes as u64 + rows.iter().map(|&r| self.row_bytes(r, true)).sum::<u64>();
+            let payload =
+                Payload::Response { rows, values, row_clock: committed, own_included, blocked: now.since(arrival) };
             self.send(self.to_worker(w, shard), payload, bytes)?;
         }
         Ok(())
