@@ -77,7 +77,6 @@ struct Flow {
     remaining: f64,
     rate: f64,
     last_update: SimTime,
-    version: u32,
     phase: Phase,
     started: SimTime,
 }
@@ -94,9 +93,14 @@ pub struct FlowNetwork {
     /// Bytes delivered over each link (by link id) by finished flows.
     link_bytes: Vec<u64>,
     flows: Vec<Option<Flow>>,
+    /// Version of each slot's pending event. Never reset when a slot is reused, so an event left
+    /// behind by an earlier flow in the slot can never match a later one.
+    slot_version: Vec<u32>,
     free: Vec<u32>,
     /// Pending latency ends and completions: (time, seq, slot, version).
     events: BinaryHeap<Reverse<(SimTime, u64, u32, u32)>>,
+    /// Entries of `events` superseded by a later one (skipped when they surface).
+    stale: usize,
     seq: u64,
     next_id: u64,
     sending: usize,
@@ -120,6 +124,18 @@ struct Scratch {
     link_version: Vec<u32>,
     fixed: Vec<bool>,
     new_rate: Vec<f64>,
+}
+
+impl Scratch {
+    /// A fresh mark value; on wrap-around every mark is cleared so old marks cannot collide.
+    fn next_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.link_epoch.iter_mut().for_each(|e| *e = 0);
+            self.flow_epoch.iter_mut().for_each(|e| *e = 0);
+            self.epoch = 1;
+        }
+    }
 }
 
 /// A fair share in the filling heap: ordered by value, ties by link (total order, deterministic).
@@ -149,8 +165,10 @@ impl FlowNetwork {
             link_flows: vec![Vec::new(); n],
             link_bytes: vec![0; n],
             flows: Vec::new(),
+            slot_version: Vec::new(),
             free: Vec::new(),
             events: BinaryHeap::new(),
+            stale: 0,
             seq: 0,
             next_id: 0,
             sending: 0,
@@ -190,7 +208,6 @@ impl FlowNetwork {
             remaining: bytes as f64,
             rate: 0.0,
             last_update: now,
-            version: 0,
             phase: Phase::Latency,
             started: now,
         };
@@ -201,11 +218,13 @@ impl FlowNetwork {
             }
             None => {
                 self.flows.push(Some(flow));
+                self.slot_version.push(0);
                 self.scratch.flow_epoch.push(0);
                 (self.flows.len() - 1) as u32
             }
         };
-        self.push_event(now + route.latency, slot, 0);
+        let version = self.bump_version(slot);
+        self.push_event(now + route.latency, slot, version);
         id
     }
 
@@ -218,6 +237,7 @@ impl FlowNetwork {
                 return Some(t);
             }
             self.events.pop();
+            self.stale = self.stale.saturating_sub(1);
         }
         None
     }
@@ -237,6 +257,7 @@ impl FlowNetwork {
             }
             self.events.pop();
             if !self.is_current(slot, version) {
+                self.stale = self.stale.saturating_sub(1);
                 continue;
             }
             let flow = self.flows[slot as usize].as_mut().expect("current event of a live flow");
@@ -301,7 +322,13 @@ impl FlowNetwork {
     }
 
     fn is_current(&self, slot: u32, version: u32) -> bool {
-        matches!(&self.flows[slot as usize], Some(f) if f.version == version)
+        self.flows[slot as usize].is_some() && self.slot_version[slot as usize] == version
+    }
+
+    fn bump_version(&mut self, slot: u32) -> u32 {
+        let v = &mut self.slot_version[slot as usize];
+        *v = v.wrapping_add(1);
+        *v
     }
 
     fn push_event(&mut self, at: SimTime, slot: u32, version: u32) {
@@ -357,19 +384,14 @@ impl FlowNetwork {
         }
         self.stats.solves += 1;
         let mut s = std::mem::take(&mut self.scratch);
-        s.epoch = s.epoch.wrapping_add(1);
-        if s.epoch == 0 {
-            s.link_epoch.iter_mut().for_each(|e| *e = u32::MAX);
-            s.flow_epoch.iter_mut().for_each(|e| *e = u32::MAX);
-            s.epoch = 1;
-        }
+        s.next_epoch();
         s.comp_links.clear();
         s.comp_flows.clear();
         let dirty = std::mem::take(&mut self.dirty);
         if !self.collect_component(&mut s, &dirty) {
             // The change touches most flows: solve everything, without the component walk.
             self.stats.full_solves += 1;
-            s.epoch = s.epoch.wrapping_add(1).max(1);
+            s.next_epoch();
             s.comp_links.clear();
             s.comp_flows.clear();
             for l in 0..self.link_flows.len() as u32 {
@@ -486,11 +508,20 @@ impl FlowNetwork {
             let dt = now.since(f.last_update).0 as f64 / PS_PER_SEC as f64;
             f.remaining = (f.remaining - f.rate * dt).max(0.0);
             f.last_update = now;
+            let had_event = f.rate > 0.0;
             f.rate = rate;
-            f.version = f.version.wrapping_add(1);
             let at = now + duration_at_rate(f.remaining, rate);
-            let version = f.version;
+            if had_event {
+                self.stale += 1; // the completion scheduled at the old rate
+            }
+            let version = self.bump_version(slot);
             self.push_event(at, slot, version);
+        }
+        // Long-lived flows' superseded completions would otherwise stay in the heap for good.
+        if self.stale > 64 && self.stale > self.events.len() / 2 {
+            let (flows, versions) = (&self.flows, &self.slot_version);
+            self.events.retain(|Reverse((_, _, slot, v))| flows[*slot as usize].is_some() && versions[*slot as usize] == *v);
+            self.stale = 0;
         }
     }
 }
@@ -629,6 +660,51 @@ mod tests {
         // share until flow 2 ends at 0.5 + 2 = 2.5 s; flow 1 then has 0.5 GB left at 1 GB/s: 3.0 s.
         let s = |x: u64| SimTime(x * 500_000_000_000);
         assert_eq!(done, vec![(0, s(2)), (2, s(5)), (1, s(6))]);
+    }
+
+    /// Regression: an event left in the heap by a flow that sped up must not finish a later flow
+    /// that reuses its slot. System: one 1 GB/s link; A (3 GB) and B (1 GB) at 0 s; B ends at 2 s,
+    /// A speeds up and ends at 4 s (its 6 s completion goes stale); C (10 GB) starts at 4 s in A's
+    /// slot. Expectation: C ends at 14 s, not at A's stale 6 s.
+    #[test]
+    fn a_reused_slot_ignores_its_previous_flows_events() {
+        let (p, _) = chain(&[1_000_000_000], SimDuration::ZERO);
+        let mut net = FlowNetwork::new(&p);
+        let gb = 1_000_000_000;
+        net.start(SimTime::ZERO, &route_of(&p, &[0]), 3 * gb, 0);
+        net.start(SimTime::ZERO, &route_of(&p, &[0]), gb, 1);
+        let s = |x: u64| SimTime(x * 1_000_000_000_000);
+        let mut done = Vec::new();
+        while done.len() < 2 {
+            let t = net.next_time().unwrap();
+            done.extend(net.advance(t).into_iter().map(|c| (c.tag, c.finished)));
+        }
+        assert_eq!(done, vec![(1, s(2)), (0, s(4))]);
+        net.start(s(4), &route_of(&p, &[0]), 10 * gb, 2);
+        assert_eq!(drain(&mut net), vec![(2, s(14))]);
+    }
+
+    /// Superseded completion events of long-lived flows are reclaimed: the heap stays bounded.
+    #[test]
+    fn stale_events_do_not_accumulate() {
+        let (p, _) = chain(&[1_000_000_000], SimDuration::ZERO);
+        let mut net = FlowNetwork::new(&p);
+        for i in 0..100 {
+            net.start(SimTime::ZERO, &route_of(&p, &[0]), 10_000_000_000_000, i); // ~10^6 s at its share
+        }
+        let mut t = SimTime::ZERO;
+        for k in 0..1_000 {
+            // A short flow joins and leaves: every long flow is re-rated twice.
+            net.start(t, &route_of(&p, &[0]), 1_000, 1_000 + k);
+            loop {
+                let next = net.next_time().unwrap();
+                t = next;
+                if net.advance(next).iter().any(|c| c.tag == 1_000 + k) {
+                    break;
+                }
+            }
+        }
+        assert!(net.events.len() < 400, "{} heap entries for 100 live flows", net.events.len());
     }
 
     /// A zero-byte flow completes after the route latency; a flow on an empty route at once.
