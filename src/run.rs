@@ -149,14 +149,24 @@ pub fn prepare(
             Some(s) => stragglers(s).map_err(|m| verr("stragglers", m))?,
             None => base_stragglers.clone(),
         };
-        let program =
-            build_program(&file.workload, &data, deployment.workers.len(), v, seed).map_err(|(field, m)| {
-                if v.learning_rate.is_some() || v.batch_size.is_some() {
-                    verr(&field, m)
+        let program = build_program(&file.workload, &data, deployment.workers.len(), v, seed).map_err(|e| match e {
+            workloads::ProgramError::InvalidConfig { field, message } => {
+                let overridden = match field {
+                    "batch_size" => v.batch_size.is_some(),
+                    "learning_rate" => v.learning_rate.is_some(),
+                    _ => false,
+                };
+                if overridden {
+                    verr(field, message)
+                } else if field == "workers" {
+                    err("deployment.workers", message)
                 } else {
-                    err(&format!("workload.{}", workload_field(&file.workload, &field)), m)
+                    let field = if field == "data" { "dataset" } else { field };
+                    err(&format!("workload.{}", workload_field(&file.workload, field)), message)
                 }
-            })?;
+            }
+            other => err("workload", other.to_string()),
+        })?;
         variants.push(PreparedVariant { name: v.name.clone(), config, stragglers, program });
     }
     Ok(Prepared { file, platform, deployment, variants, seed })
@@ -372,17 +382,7 @@ fn build_program(
     workers: usize,
     v: &crate::scenario::VariantSpec,
     seed: u64,
-) -> Result<Box<dyn DataParallelProgram + Send>, (String, String)> {
-    let field_of = |m: &str| {
-        if m.contains("batch") {
-            "batch_size"
-        } else if m.contains("learning") || m.contains("rate") {
-            "learning_rate"
-        } else {
-            "batch_size"
-        }
-        .to_string()
-    };
+) -> Result<Box<dyn DataParallelProgram + Send>, workloads::ProgramError> {
     match (w, data) {
         (WorkloadSpec::LogisticRegression { batch_size, learning_rate, lr_decay, l2, .. }, Data::Classification(d)) => {
             let cfg = LogRegConfig {
@@ -393,9 +393,7 @@ fn build_program(
                 l2: *l2,
                 seed,
             };
-            LogisticRegression::new(d.clone(), cfg)
-                .map(|p| Box::new(p) as _)
-                .map_err(|e| (field_of(&e.to_string()), e.to_string()))
+            LogisticRegression::new(d.clone(), cfg).map(|p| Box::new(p) as _)
         }
         (WorkloadSpec::MatrixFactorization { rank, batch_size, learning_rate, lr_decay, l2, .. }, Data::Ratings(r)) => {
             let cfg = MfConfig {
@@ -407,9 +405,7 @@ fn build_program(
                 l2: *l2,
                 seed,
             };
-            MatrixFactorization::new(r.clone(), cfg)
-                .map(|p| Box::new(p) as _)
-                .map_err(|e| (field_of(&e.to_string()), e.to_string()))
+            MatrixFactorization::new(r.clone(), cfg).map(|p| Box::new(p) as _)
         }
         _ => unreachable!("data is loaded for the workload it belongs to"),
     }

@@ -149,6 +149,8 @@ fn bad_scenarios_are_reported_with_position_and_field() {
         ("bad_straggler_trace.ron", "37:5: stragglers:", "job 9 does not exist"),
         ("unknown_consistency.ron", "41:39: variants[1].consistency:", "Unexpected variant named `Stale`"),
         ("negative_count.ron", "18:22: platform.topology.FatTree.spines:", "out of bounds"),
+        ("negative_learning_rate.ron", "28:9: workload.LogisticRegression.learning_rate:", "must be positive"),
+        ("variant_batch_too_large.ron", "42:45: variants[2].batch_size:", "exceeds the smallest worker partition"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");

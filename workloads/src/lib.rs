@@ -44,7 +44,12 @@ pub use mf::{MatrixFactorization, MfConfig};
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProgramError {
-    /// A setting is out of range or inconsistent with the data (the message says which).
-    #[error("invalid program configuration: {0}")]
-    InvalidConfig(String),
+    /// A setting is out of range or inconsistent with the data.
+    #[error("{field}: {message}")]
+    InvalidConfig {
+        /// The setting at fault, named as in the config struct (`"batch_size"`), or `"data"`.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
 }

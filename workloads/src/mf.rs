@@ -81,16 +81,19 @@ impl MatrixFactorization {
         let ratings = ratings.into();
         check_rates(cfg.learning_rate, cfg.lr_decay, cfg.l2)?;
         if cfg.rank == 0 {
-            return Err(ProgramError::InvalidConfig("rank must be at least 1".into()));
+            return Err(ProgramError::InvalidConfig { field: "rank", message: "must be at least 1".into() });
         }
         if let Some(p) =
             ratings.entries.iter().position(|&(u, i, r)| u >= ratings.users || i >= ratings.items || !r.is_finite())
         {
             let (u, i, r) = ratings.entries[p];
-            return Err(ProgramError::InvalidConfig(format!(
-                "rating {p} ({u}, {i}, {r}) is outside {} users × {} items or not finite",
-                ratings.users, ratings.items
-            )));
+            return Err(ProgramError::InvalidConfig {
+                field: "data",
+                message: format!(
+                    "rating {p} ({u}, {i}, {r}) is outside {} users × {} items or not finite",
+                    ratings.users, ratings.items
+                ),
+            });
         }
         let plan = BatchPlan::new(ratings.entries.len(), cfg.workers, cfg.batch_size, cfg.seed, "ratings")?;
         Ok(MatrixFactorization { ratings, cfg, plan, name: "matrix factorisation".into() })

@@ -30,17 +30,19 @@ impl BatchPlan {
         what: &str,
     ) -> Result<Self, ProgramError> {
         if workers == 0 {
-            return Err(ProgramError::InvalidConfig("workers must be at least 1".into()));
+            return Err(ProgramError::InvalidConfig { field: "workers", message: "must be at least 1".into() });
         }
         if batch_size == 0 {
-            return Err(ProgramError::InvalidConfig("batch_size must be at least 1".into()));
+            return Err(ProgramError::InvalidConfig { field: "batch_size", message: "must be at least 1".into() });
         }
         let smallest = n / workers;
         if batch_size > smallest {
-            return Err(ProgramError::InvalidConfig(format!(
-                "batch_size {batch_size} exceeds the smallest worker partition ({smallest} of {n} {what} over \
-                 {workers} workers)"
-            )));
+            return Err(ProgramError::InvalidConfig {
+                field: "batch_size",
+                message: format!(
+                    "{batch_size} exceeds the smallest worker partition ({smallest} of {n} {what} over {workers} workers)"
+                ),
+            });
         }
         let mut all: Vec<u32> = (0..n as u32).collect();
         all.shuffle(&mut stream(seed, StreamKind::Partition, 0));
@@ -75,15 +77,15 @@ pub(crate) fn learning_rate(eta0: f64, decay: f64, clock: u64) -> f64 {
 
 /// Checks the shared optimiser settings.
 pub(crate) fn check_rates(learning_rate: f64, lr_decay: f64, l2: f64) -> Result<(), ProgramError> {
-    let bad = |m: &str| Err(ProgramError::InvalidConfig(m.into()));
+    let bad = |field: &'static str, m: &str| Err(ProgramError::InvalidConfig { field, message: m.into() });
     if !(learning_rate.is_finite() && learning_rate > 0.0) {
-        return bad("learning_rate must be positive and finite");
+        return bad("learning_rate", "must be positive and finite");
     }
     if !(lr_decay.is_finite() && lr_decay >= 0.0) {
-        return bad("lr_decay must be non-negative and finite");
+        return bad("lr_decay", "must be non-negative and finite");
     }
     if !(l2.is_finite() && l2 >= 0.0) {
-        return bad("l2 must be non-negative and finite");
+        return bad("l2", "must be non-negative and finite");
     }
     Ok(())
 }
