@@ -499,6 +499,6 @@ mod tests {
         let text = "(\n  name: \"x\",\n  platform: (\n    host: (peak: \"1 GFLOP/s\"),\n    topology: Star(hosts: 2, link: (bandwidth: \"1 Gbps\")),\n  ),\n  deployment: (workers: 2, servers: 1),\n)";
         assert_eq!(locate(text, "deployment.servers"), Some((7, 28)));
         assert_eq!(locate(text, "platform.topology.Star.link.bandwidth"), Some((5, 37)));
-        assert_eq!(locate(text, "platform.host.peak"), Some((4, 13)));
+        assert_eq!(locate(text, "platform.host.peak"), Some((4, 12)));
     }
 }
