@@ -59,8 +59,7 @@ pub fn ring_all_reduce(
 mod tests {
     use super::*;
     use crate::platform::LinkSpec;
-    use crate::time::{transfer_time, BytesPerSec, FlopPerSec, SimDuration};
-    use crate::ComputeDevice;
+    use crate::time::{transfer_time, BytesPerSec, SimDuration};
 
     /// System: N hosts on a star (one switch, zero hop latency) of full-duplex links with per-link
     /// latency L and bandwidth B; ring all-reduce of M bytes, M divisible by N.
@@ -73,13 +72,7 @@ mod tests {
             let m = 48_000_000 * n;
             let mut p = Platform::new();
             let sw = p.add_switch("switch", SimDuration::ZERO, 0);
-            let dev = ComputeDevice {
-                peak: FlopPerSec(1),
-                efficiency: 1.0,
-                memory_bytes: 1,
-                memory_bandwidth: BytesPerSec(1),
-                launch_overhead: SimDuration::ZERO,
-            };
+            let dev = crate::compute::test_device();
             let hosts: Vec<NodeId> = (0..n).map(|i| p.add_host(format!("h{i}"), dev.clone(), 0)).collect();
             for &h in &hosts {
                 p.connect(h, sw, &LinkSpec::new(bw, latency));

@@ -51,6 +51,18 @@ impl ComputeDevice {
     }
 }
 
+/// A device for network tests, where compute does not matter: 1 FLOP/s, no overhead.
+#[cfg(test)]
+pub(crate) fn test_device() -> ComputeDevice {
+    ComputeDevice {
+        peak: FlopPerSec(1),
+        efficiency: 1.0,
+        memory_bytes: 1,
+        memory_bandwidth: BytesPerSec(1),
+        launch_overhead: SimDuration::ZERO,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -547,18 +547,7 @@ mod tests {
     use super::*;
     use crate::platform::{LinkSpec, NodeId};
     use crate::routing::Router;
-    use crate::time::{transfer_time, BytesPerSec, FlopPerSec};
-    use crate::ComputeDevice;
-
-    fn host() -> ComputeDevice {
-        ComputeDevice {
-            peak: FlopPerSec(1),
-            efficiency: 1.0,
-            memory_bytes: 1,
-            memory_bandwidth: BytesPerSec(1),
-            launch_overhead: SimDuration::ZERO,
-        }
-    }
+    use crate::time::{transfer_time, BytesPerSec};
 
     /// Runs the network until idle; returns (tag, finish time) in completion order.
     fn drain(net: &mut FlowNetwork) -> Vec<(u64, SimTime)> {
@@ -726,7 +715,8 @@ mod tests {
         use rand::Rng;
         let mut rng = crate::rng::stream(3, crate::rng::StreamKind::Test, 0);
         let mut p = Platform::new();
-        let hosts: Vec<NodeId> = (0..6).map(|i| p.add_host(format!("h{i}"), host(), 0)).collect();
+        let hosts: Vec<NodeId> =
+            (0..6).map(|i| p.add_host(format!("h{i}"), crate::compute::test_device(), 0)).collect();
         let sw: Vec<NodeId> = (0..3).map(|i| p.add_switch(format!("s{i}"), SimDuration::from_ns(100), 0)).collect();
         for (i, &h) in hosts.iter().enumerate() {
             p.connect(h, sw[i % 3], &LinkSpec::new(BytesPerSec(1_000_000_000 + i as u64), SimDuration::from_ns(10)));

@@ -124,26 +124,15 @@ impl Router {
 mod tests {
     use super::*;
     use crate::platform::LinkSpec;
-    use crate::time::{BytesPerSec, FlopPerSec};
-    use crate::ComputeDevice;
-
-    fn host() -> ComputeDevice {
-        ComputeDevice {
-            peak: FlopPerSec(1),
-            efficiency: 1.0,
-            memory_bytes: 1,
-            memory_bandwidth: BytesPerSec(1),
-            launch_overhead: SimDuration::ZERO,
-        }
-    }
+    use crate::time::BytesPerSec;
 
     /// Two hosts under two parallel switches: both two-hop paths are used by some flow key, and the
     /// same key always takes the same one.
     #[test]
     fn ecmp_spreads_flows_deterministically() {
         let mut p = Platform::new();
-        let a = p.add_host("a", host(), 0);
-        let b = p.add_host("b", host(), 0);
+        let a = p.add_host("a", crate::compute::test_device(), 0);
+        let b = p.add_host("b", crate::compute::test_device(), 0);
         let s1 = p.add_switch("s1", SimDuration::from_ns(100), 0);
         let s2 = p.add_switch("s2", SimDuration::from_ns(100), 0);
         let spec = LinkSpec::new(BytesPerSec(1_000), SimDuration::from_ns(10));
@@ -162,9 +151,9 @@ mod tests {
     #[test]
     fn hosts_do_not_forward() {
         let mut p = Platform::new();
-        let a = p.add_host("a", host(), 0);
-        let b = p.add_host("b", host(), 0);
-        let c = p.add_host("c", host(), 0);
+        let a = p.add_host("a", crate::compute::test_device(), 0);
+        let b = p.add_host("b", crate::compute::test_device(), 0);
+        let c = p.add_host("c", crate::compute::test_device(), 0);
         let spec = LinkSpec::new(BytesPerSec(1_000), SimDuration::ZERO);
         p.connect(a, b, &spec);
         p.connect(b, c, &spec);

@@ -7,15 +7,7 @@ use std::sync::OnceLock;
 
 use crate::{repo, shared_data};
 
-const OUTPUTS: [&str; 7] = [
-    "summary.json",
-    "metrics.csv",
-    "convergence.csv",
-    "convergence.png",
-    "convergence.svg",
-    "breakdown.png",
-    "breakdown.svg",
-];
+use clustersim::output::FILES as OUTPUTS;
 
 fn clustersim(dir: &Path, args: &[&str], threads: usize) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clustersim"))
