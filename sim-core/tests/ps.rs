@@ -208,6 +208,27 @@ fn async_converges_and_never_blocks_on_other_workers() {
     assert!(out.worker_clocks.iter().all(|x| x.waiting == SimDuration::ZERO));
 }
 
+/// Compute, communication and waiting partition each worker's timeline: under SSP and async they
+/// add up exactly to when the worker finished its last clock; under BSP to when it passed its last
+/// barrier, which lies between that and the end of the run.
+#[test]
+fn time_accounting_partitions_each_workers_timeline() {
+    for consistency in [Consistency::Bsp, Consistency::Ssp { staleness: 2 }, Consistency::Async] {
+        let out = run(5, 2, consistency, &stragglers(), 30);
+        for w in 0..5 {
+            let clocks: Vec<_> = out.worker_clocks.iter().filter(|r| r.worker == w).collect();
+            assert_eq!(clocks.len(), 30);
+            let total: u64 = clocks.iter().map(|r| r.compute.0 + r.communication.0 + r.waiting.0).sum();
+            let last = clocks.last().unwrap().finished.0;
+            if consistency == Consistency::Bsp {
+                assert!(last < total && total <= out.end_time.0, "{consistency:?} worker {w}");
+            } else {
+                assert_eq!(total, last, "{consistency:?} worker {w}");
+            }
+        }
+    }
+}
+
 #[test]
 fn runs_are_deterministic() {
     for consistency in [Consistency::Bsp, Consistency::Ssp { staleness: 2 }, Consistency::Async] {

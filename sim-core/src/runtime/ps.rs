@@ -28,10 +28,11 @@
 //!
 //! **Accounting** per worker and clock: compute time (the program's reported work on the
 //! worker's device, times the straggler factor); waiting time (the longest time one of the
-//! clock's read requests sat at a shard for the consistency rule, plus BSP barrier time beyond the
-//! network's share); communication time (the rest of the time not computing); bytes sent and
-//! received; and the staleness `c − row clock` of every row read. Server-side update application
-//! costs no simulated time.
+//! clock's read requests sat at a shard for the consistency rule, plus, under BSP, the barrier
+//! after the clock); communication time (the rest of the reading time); bytes sent and received;
+//! and the staleness `c − row clock` of every row read. The three times partition a worker's
+//! timeline: they add up to when it finished its last clock (under BSP, passed its last barrier).
+//! Server-side update application costs no simulated time.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -151,7 +152,8 @@ pub struct WorkerClock {
     pub compute: SimDuration,
     /// Time moving data, not blocked by consistency [ps].
     pub communication: SimDuration,
-    /// Time blocked by the consistency rule [ps].
+    /// Time blocked by the consistency rule [ps]: read requests held at a shard, and for BSP the
+    /// barrier after this clock.
     pub waiting: SimDuration,
 }
 
@@ -302,6 +304,8 @@ struct Worker {
     step: Option<Step>,
     // Accounting of the current clock.
     phase_start: SimTime,
+    /// When the current clock's computation ended and its updates were sent.
+    finished: SimTime,
     blocked: SimDuration,
     bytes: u64,
     compute: SimDuration,
@@ -401,6 +405,7 @@ impl<'a> Runtime<'a> {
                 slowdown: WorkerSlowdown::new(seed, i as u32),
                 step: None,
                 phase_start: SimTime::ZERO,
+                finished: SimTime::ZERO,
                 blocked: SimDuration::ZERO,
                 bytes: 0,
                 compute: SimDuration::ZERO,
@@ -620,10 +625,29 @@ impl<'a> Runtime<'a> {
         while worker.history.front().is_some_and(|(k, _)| *k < keep_from) {
             worker.history.pop_front();
         }
+        worker.clock = c + 1;
+        worker.finished = now;
+        if self.config.consistency == Consistency::Bsp {
+            // The clock's record stays open until the barrier releases: its wait belongs to it.
+            worker.phase = Phase::Barrier;
+            worker.phase_start = now;
+            if worker.releases == self.shards.len() {
+                return self.pass_barrier(w);
+            }
+        } else {
+            self.close_clock(w);
+            self.sim.schedule_at(now, Event::StartClock(w));
+        }
+        Ok(())
+    }
+
+    /// Records the clock the worker just finished and resets its per-clock counters.
+    fn close_clock(&mut self, w: u32) {
+        let worker = &mut self.workers[w as usize];
         self.out.worker_clocks.push(WorkerClock {
             worker: w,
-            clock: c,
-            finished: now,
+            clock: worker.clock - 1,
+            finished: worker.finished,
             bytes: worker.bytes,
             compute: worker.compute,
             communication: worker.communication,
@@ -633,17 +657,6 @@ impl<'a> Runtime<'a> {
         worker.compute = SimDuration::ZERO;
         worker.communication = SimDuration::ZERO;
         worker.waiting = SimDuration::ZERO;
-        worker.clock = c + 1;
-        if self.config.consistency == Consistency::Bsp {
-            worker.phase = Phase::Barrier;
-            worker.phase_start = now;
-            if worker.releases == self.shards.len() {
-                return self.pass_barrier(w);
-            }
-        } else {
-            self.sim.schedule_at(now, Event::StartClock(w));
-        }
-        Ok(())
     }
 
     fn pass_barrier(&mut self, w: u32) -> Result<(), PsError> {
@@ -651,6 +664,7 @@ impl<'a> Runtime<'a> {
         let worker = &mut self.workers[w as usize];
         worker.releases = 0;
         worker.waiting += now.since(worker.phase_start);
+        self.close_clock(w);
         self.sim.schedule_at(now, Event::StartClock(w));
         Ok(())
     }
