@@ -17,6 +17,15 @@
 //!
 //! Closed forms this reproduces exactly (to the picosecond rounding): one flow takes
 //! `latency + n/B`; `k` equal flows on one bottleneck all end at `latency + k·n/B`.
+//!
+//! **Network models** ([`NetworkModel`]): `MaxMin` is the plain, equal-weight sharing above.
+//! `Cm02` and `Lv08` are SimGrid's flow models, implemented from SimGrid's source
+//! (`src/kernel/resource/models/network_cm02.cpp`, SimGrid 3.32) and checked against SimGrid 3.32
+//! itself (`sim-core/tests/simgrid.rs`): sharing is *weighted* max-min where a flow's weight is the
+//! inverse of its penalty (route latency, plus weight-S divided by each link's bandwidth); each
+//! flow's rate is bounded by its route's slowest link and by the TCP window, γ / (2 · latency);
+//! with cross-traffic on, each flow also consumes 5 % of its rate on its reverse route (the ACKs);
+//! the latency phase lasts latency × latency-factor and bytes progress at rate × bandwidth-factor.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -28,6 +37,72 @@ use crate::time::{SimDuration, SimTime, PS_PER_SEC};
 /// Identity of a flow within one [`FlowNetwork`], in start order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FlowId(pub u64);
+
+/// How concurrent flows share links, and how latency enters a transfer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NetworkModel {
+    /// Equal-weight max-min fairness, no rate caps, no correction factors (the default).
+    #[default]
+    MaxMin,
+    /// SimGrid's CM02 (Casanova & Marchal, LIP RR-2002-40): weights 1/latency, TCP window bound
+    /// γ/(2·latency) with γ = 4 194 304 bytes, ACK cross-traffic of 5 %, no correction factors.
+    Cm02,
+    /// SimGrid's default LV08 (Velho & Legrand, SimuTools 2009; INRIA RR-7821): CM02 plus
+    /// latency × 13.01, bandwidth × 0.97 and weight-S = 20 537 bytes.
+    Lv08,
+}
+
+/// The parameters of a [`NetworkModel`], as SimGrid 3.32 sets them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ModelParams {
+    /// Weight flows by 1 / penalty, penalty = route latency [s] + Σ weight_s / bandwidth; equal
+    /// weights when false.
+    pub latency_weighted: bool,
+    /// SimGrid's `network/weight-S` [bytes].
+    pub weight_s: f64,
+    /// TCP window γ [bytes]: a flow's rate is at most γ / (2 · route latency); `None` for no bound.
+    pub tcp_gamma: Option<f64>,
+    /// Share of a flow's rate it also consumes on each link of its reverse route (ACKs).
+    pub crosstraffic: f64,
+    /// Multiplier of the route latency for the latency phase.
+    pub latency_factor: f64,
+    /// Multiplier of the shared rate for the bytes' progress.
+    pub bandwidth_factor: f64,
+}
+
+impl NetworkModel {
+    /// This model's parameters (SimGrid 3.32 defaults: `network/TCP-gamma` 4194304,
+    /// `network/crosstraffic` yes; LV08 sets latency-factor 13.01, bandwidth-factor 0.97,
+    /// weight-S 20537).
+    pub fn params(self) -> ModelParams {
+        match self {
+            NetworkModel::MaxMin => ModelParams {
+                latency_weighted: false,
+                weight_s: 0.0,
+                tcp_gamma: None,
+                crosstraffic: 0.0,
+                latency_factor: 1.0,
+                bandwidth_factor: 1.0,
+            },
+            NetworkModel::Cm02 => ModelParams {
+                latency_weighted: true,
+                weight_s: 0.0,
+                tcp_gamma: Some(4_194_304.0),
+                crosstraffic: 0.05,
+                latency_factor: 1.0,
+                bandwidth_factor: 1.0,
+            },
+            NetworkModel::Lv08 => ModelParams {
+                latency_weighted: true,
+                weight_s: 20_537.0,
+                tcp_gamma: Some(4_194_304.0),
+                crosstraffic: 0.05,
+                latency_factor: 13.01,
+                bandwidth_factor: 0.97,
+            },
+        }
+    }
+}
 
 /// A finished flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,12 +145,21 @@ struct Flow {
     bytes: u64,
     /// Links of the route (their ids, for per-link accounting).
     links: Vec<u32>,
-    /// Capacity owners of `links`, deduplicated (the media this flow consumes).
+    /// Capacity owners this flow consumes (its route's, and its reverse route's with
+    /// cross-traffic), deduplicated.
     owners: Vec<u32>,
+    /// Bytes consumed on `owners[i]` per byte of the flow's shared value (1 on the route, the
+    /// cross-traffic share on the reverse route, summed where both meet).
+    coeff: Vec<f64>,
     /// Position of this flow in `link_flows[owners[i]]`.
     pos: Vec<u32>,
+    /// Sharing weight (1 / penalty).
+    weight: f64,
+    /// Upper bound of the shared value [bytes/s] (`f64::INFINITY` for none).
+    bound: f64,
     remaining: f64,
-    rate: f64,
+    /// The flow's shared value [bytes/s]; its bytes progress at `value · bandwidth_factor`.
+    value: f64,
     last_update: SimTime,
     phase: Phase,
     started: SimTime,
@@ -88,6 +172,9 @@ pub struct FlowNetwork {
     /// Capacity of each link [bytes/s]; only capacity owners are consulted.
     capacity: Vec<f64>,
     owner: Vec<u32>,
+    /// The opposite direction of each link's cable, if any (for ACK cross-traffic).
+    reverse: Vec<Option<u32>>,
+    params: ModelParams,
     /// Slots of the sending flows on each capacity owner.
     link_flows: Vec<Vec<u32>>,
     /// Bytes delivered over each link (by link id) by finished flows.
@@ -120,6 +207,7 @@ struct Scratch {
     comp_links: Vec<u32>,
     comp_flows: Vec<u32>,
     rem: Vec<f64>,
+    wsum: Vec<f64>,
     unfixed: Vec<u32>,
     link_version: Vec<u32>,
     fixed: Vec<bool>,
@@ -154,14 +242,28 @@ impl Ord for Share {
 }
 
 impl FlowNetwork {
-    /// An idle network over `platform`'s links.
+    /// An idle network over `platform`'s links, sharing by plain max-min.
     pub fn new(platform: &Platform) -> Self {
+        Self::with_model(platform, NetworkModel::MaxMin)
+    }
+
+    /// An idle network over `platform`'s links, sharing by `model`.
+    pub fn with_model(platform: &Platform, model: NetworkModel) -> Self {
         let n = platform.links.len();
         let owner = (0..n as u32).map(|l| platform.capacity_owner(crate::LinkId(l)).0).collect();
+        let reverse = platform
+            .links
+            .iter()
+            .map(|l| {
+                platform.out_links[l.dst.index()].iter().find(|r| platform.links[r.index()].dst == l.src).map(|r| r.0)
+            })
+            .collect();
         FlowNetwork {
             now: SimTime::ZERO,
             capacity: platform.links.iter().map(|l| l.bandwidth.0 as f64).collect(),
             owner,
+            reverse,
+            params: model.params(),
             link_flows: vec![Vec::new(); n],
             link_bytes: vec![0; n],
             flows: Vec::new(),
@@ -195,9 +297,45 @@ impl FlowNetwork {
         let id = FlowId(self.next_id);
         self.next_id += 1;
         let links: Vec<u32> = route.links.iter().map(|l| l.0).collect();
-        let mut owners: Vec<u32> = links.iter().map(|&l| self.owner[l as usize]).collect();
-        owners.sort_unstable();
-        owners.dedup();
+        let p = self.params;
+        // (owner, coefficient), merged per owner.
+        let mut uses: Vec<(u32, f64)> = links.iter().map(|&l| (self.owner[l as usize], 1.0)).collect();
+        if p.crosstraffic > 0.0 {
+            uses.extend(
+                links
+                    .iter()
+                    .filter_map(|&l| self.reverse[l as usize])
+                    .map(|r| (self.owner[r as usize], p.crosstraffic)),
+            );
+        }
+        uses.sort_by_key(|u| u.0);
+        let mut owners: Vec<u32> = Vec::with_capacity(uses.len());
+        let mut coeff: Vec<f64> = Vec::with_capacity(uses.len());
+        for (o, c) in uses {
+            if owners.last() == Some(&o) {
+                *coeff.last_mut().expect("parallel to owners") += c;
+            } else {
+                owners.push(o);
+                coeff.push(c);
+            }
+        }
+        let latency_s = route.latency.as_secs_f64();
+        // SimGrid: penalty = latency (+ weight-S / bandwidth per link); a flow without latency
+        // gets penalty 1 (network_cm02.cpp, comm_action_set_variable).
+        let weight = if p.latency_weighted && latency_s > 0.0 {
+            let penalty = links.iter().fold(latency_s, |acc, &l| acc + p.weight_s / self.capacity[l as usize]);
+            1.0 / penalty
+        } else {
+            1.0
+        };
+        let slowest = links.iter().map(|&l| self.capacity[l as usize]).fold(f64::INFINITY, f64::min);
+        let window = match p.tcp_gamma {
+            Some(g) if latency_s > 0.0 => g / (2.0 * latency_s),
+            _ => f64::INFINITY,
+        };
+        let bound = if p.latency_weighted { slowest.min(window) } else { f64::INFINITY };
+        let latency =
+            if p.latency_factor == 1.0 { route.latency } else { route.latency.mul_f64_ceil(p.latency_factor) };
         let flow = Flow {
             id,
             tag,
@@ -205,8 +343,11 @@ impl FlowNetwork {
             pos: vec![0; owners.len()],
             links,
             owners,
+            coeff,
+            weight,
+            bound,
             remaining: bytes as f64,
-            rate: 0.0,
+            value: 0.0,
             last_update: now,
             phase: Phase::Latency,
             started: now,
@@ -224,7 +365,7 @@ impl FlowNetwork {
             }
         };
         let version = self.bump_version(slot);
-        self.push_event(now + route.latency, slot, version);
+        self.push_event(now + latency, slot, version);
         id
     }
 
@@ -262,13 +403,13 @@ impl FlowNetwork {
             }
             let flow = self.flows[slot as usize].as_mut().expect("current event of a live flow");
             match flow.phase {
-                Phase::Latency if flow.bytes > 0 && !flow.owners.is_empty() => {
+                Phase::Latency if flow.bytes > 0 && !flow.links.is_empty() => {
                     flow.phase = Phase::Sending;
                     flow.last_update = t;
-                    let owners = flow.owners.clone();
-                    for (i, &o) in owners.iter().enumerate() {
+                    for i in 0..flow.owners.len() {
+                        let o = flow.owners[i];
                         let list = &mut self.link_flows[o as usize];
-                        self.flows[slot as usize].as_mut().expect("live").pos[i] = list.len() as u32;
+                        flow.pos[i] = list.len() as u32;
                         list.push(slot);
                         self.dirty.push(o);
                     }
@@ -299,11 +440,12 @@ impl FlowNetwork {
         self.flows.len() - self.free.len()
     }
 
-    /// Current rate of every sending flow, as `(flow, bytes/s)`, in slot order (for tests and
-    /// invariant checks).
+    /// Current rate of every sending flow, as `(flow, bytes/s)` of progress, in slot order (for
+    /// tests and invariant checks).
     pub fn rates(&mut self) -> Vec<(FlowId, f64)> {
         self.resolve_if_dirty();
-        self.flows.iter().flatten().filter(|f| f.phase == Phase::Sending).map(|f| (f.id, f.rate)).collect()
+        let factor = self.params.bandwidth_factor;
+        self.flows.iter().flatten().filter(|f| f.phase == Phase::Sending).map(|f| (f.id, f.value * factor)).collect()
     }
 
     /// Checks that no link carries more than its capacity (relative tolerance 1e-9).
@@ -313,7 +455,13 @@ impl FlowNetwork {
     pub fn check_capacity(&mut self) -> Result<(), String> {
         self.resolve_if_dirty();
         for (l, list) in self.link_flows.iter().enumerate() {
-            let load: f64 = list.iter().map(|&s| self.flows[s as usize].as_ref().expect("live").rate).sum();
+            let load: f64 = list
+                .iter()
+                .map(|&s| {
+                    let f = self.flows[s as usize].as_ref().expect("live");
+                    f.value * f.coeff[f.owners.iter().position(|&o| o as usize == l).expect("flow lists its links")]
+                })
+                .sum();
             if load > self.capacity[l] * (1.0 + 1e-9) {
                 return Err(format!("link {l} carries {load} B/s over capacity {}", self.capacity[l]));
             }
@@ -446,25 +594,17 @@ impl FlowNetwork {
         true
     }
 
-    /// Progressive filling over the component in `s`, then new completion times for flows whose
-    /// rate changed.
+    /// Weighted progressive filling over the component in `s` (SimGrid's LMM `maxmin` solver: each
+    /// unfixed flow grows at its weight; a link saturates when its remaining capacity is used up,
+    /// a flow stops at its bound), then new completion times for flows whose value changed. With
+    /// unit weights and coefficients (`MaxMin`) this is plain progressive filling.
     fn fill(&mut self, s: &mut Scratch) {
         let now = self.now;
         let nl = s.comp_links.len();
         s.rem.clear();
+        s.wsum.clear();
         s.unfixed.clear();
         s.link_version.clear();
-        let mut heap = BinaryHeap::with_capacity(nl);
-        for (local, &l) in s.comp_links.iter().enumerate() {
-            s.link_local[l as usize] = local as u32;
-            let n = self.link_flows[l as usize].len() as u32;
-            s.rem.push(self.capacity[l as usize]);
-            s.unfixed.push(n);
-            s.link_version.push(0);
-            if n > 0 {
-                heap.push(Reverse(Share(self.capacity[l as usize] / n as f64, local as u32, 0)));
-            }
-        }
         // Flow-local state, indexed by position in comp_flows.
         s.fixed.clear();
         s.fixed.resize(s.comp_flows.len(), false);
@@ -474,43 +614,89 @@ impl FlowNetwork {
         for (i, &slot) in s.comp_flows.iter().enumerate() {
             s.flow_local[slot as usize] = i as u32;
         }
-        while let Some(Reverse(Share(share, local, version))) = heap.pop() {
-            let li = local as usize;
-            if version != s.link_version[li] || s.unfixed[li] == 0 {
-                continue;
+        let mut heap = BinaryHeap::with_capacity(nl);
+        for (local, &l) in s.comp_links.iter().enumerate() {
+            s.link_local[l as usize] = local as u32;
+            let list = &self.link_flows[l as usize];
+            let wsum: f64 = list
+                .iter()
+                .map(|&slot| {
+                    let f = self.flows[slot as usize].as_ref().expect("live");
+                    f.weight * f.coeff[f.owners.iter().position(|&o| o == l).expect("flow lists its links")]
+                })
+                .sum();
+            s.rem.push(self.capacity[l as usize]);
+            s.wsum.push(wsum);
+            s.unfixed.push(list.len() as u32);
+            s.link_version.push(0);
+            if !list.is_empty() {
+                heap.push(Reverse(Share(self.capacity[l as usize] / wsum, local as u32, 0)));
             }
-            let l = s.comp_links[li];
-            for &slot in &self.link_flows[l as usize] {
-                let fi = s.flow_local[slot as usize] as usize;
-                if s.fixed[fi] {
-                    continue;
+        }
+        // Flows with a finite bound, by the fill level at which they reach it.
+        let mut bounded: BinaryHeap<Reverse<Share>> = s
+            .comp_flows
+            .iter()
+            .enumerate()
+            .filter_map(|(fi, &slot)| {
+                let f = self.flows[slot as usize].as_ref().expect("live");
+                f.bound.is_finite().then(|| Reverse(Share(f.bound / f.weight, fi as u32, 0)))
+            })
+            .collect();
+        loop {
+            while let Some(&Reverse(Share(_, local, version))) = heap.peek() {
+                let li = local as usize;
+                if version == s.link_version[li] && s.unfixed[li] > 0 {
+                    break;
                 }
-                s.fixed[fi] = true;
-                s.new_rate[fi] = share;
-                for &o in &self.flows[slot as usize].as_ref().expect("live").owners {
-                    let lo = s.link_local[o as usize] as usize;
-                    s.rem[lo] = (s.rem[lo] - share).max(0.0);
-                    s.unfixed[lo] -= 1;
-                    if lo != li && s.unfixed[lo] > 0 {
-                        s.link_version[lo] += 1;
-                        heap.push(Reverse(Share(s.rem[lo] / s.unfixed[lo] as f64, lo as u32, s.link_version[lo])));
+                heap.pop();
+            }
+            while let Some(&Reverse(Share(_, fi, _))) = bounded.peek() {
+                if !s.fixed[fi as usize] {
+                    break;
+                }
+                bounded.pop();
+            }
+            let link_level = heap.peek().map(|Reverse(sh)| sh.0);
+            let bound_level = bounded.peek().map(|Reverse(sh)| sh.0);
+            // (flow to fix alone at its bound) or (link whose unfixed flows all saturate it).
+            let (level, single) = match (link_level, bound_level) {
+                (None, None) => break,
+                (Some(l), Some(b)) if b < l => (b, true),
+                (None, Some(b)) => (b, true),
+                (Some(l), _) => (l, false),
+            };
+            if single {
+                let Reverse(Share(_, fi, _)) = bounded.pop().expect("peeked");
+                let slot = s.comp_flows[fi as usize];
+                self.fix_flow(s, &mut heap, fi as usize, slot, level, usize::MAX);
+            } else {
+                let Reverse(Share(_, local, _)) = heap.pop().expect("peeked");
+                let li = local as usize;
+                let l = s.comp_links[li];
+                for k in 0..self.link_flows[l as usize].len() {
+                    let slot = self.link_flows[l as usize][k];
+                    let fi = s.flow_local[slot as usize] as usize;
+                    if !s.fixed[fi] {
+                        self.fix_flow(s, &mut heap, fi, slot, level, li);
                     }
                 }
             }
         }
         self.stats.flows_resolved += s.comp_flows.len() as u64;
+        let factor = self.params.bandwidth_factor;
         for (fi, &slot) in s.comp_flows.iter().enumerate() {
-            let rate = s.new_rate[fi];
+            let value = s.new_rate[fi];
             let f = self.flows[slot as usize].as_mut().expect("live");
-            if f.rate == rate {
+            if f.value == value {
                 continue; // unchanged rate: the pending completion stays valid
             }
             let dt = now.since(f.last_update).0 as f64 / PS_PER_SEC as f64;
-            f.remaining = (f.remaining - f.rate * dt).max(0.0);
+            f.remaining = (f.remaining - f.value * factor * dt).max(0.0);
             f.last_update = now;
-            let had_event = f.rate > 0.0;
-            f.rate = rate;
-            let at = now + duration_at_rate(f.remaining, rate);
+            let had_event = f.value > 0.0;
+            f.value = value;
+            let at = now + duration_at_rate(f.remaining, value * factor);
             if had_event {
                 self.stale += 1; // the completion scheduled at the old rate
             }
@@ -523,6 +709,34 @@ impl FlowNetwork {
             self.events
                 .retain(|Reverse((_, _, slot, v))| flows[*slot as usize].is_some() && versions[*slot as usize] == *v);
             self.stale = 0;
+        }
+    }
+
+    /// Fixes flow `fi` (slot `slot`) at fill level `level` (value = weight · level, or its bound),
+    /// and updates every link it uses except `skip` (the link being saturated).
+    fn fix_flow(
+        &self,
+        s: &mut Scratch,
+        heap: &mut BinaryHeap<Reverse<Share>>,
+        fi: usize,
+        slot: u32,
+        level: f64,
+        skip: usize,
+    ) {
+        let f = self.flows[slot as usize].as_ref().expect("live");
+        let value = (f.weight * level).min(f.bound);
+        s.fixed[fi] = true;
+        s.new_rate[fi] = value;
+        for (&o, &c) in f.owners.iter().zip(&f.coeff) {
+            let lo = s.link_local[o as usize] as usize;
+            s.rem[lo] = (s.rem[lo] - c * value).max(0.0);
+            s.wsum[lo] -= c * f.weight;
+            s.unfixed[lo] -= 1;
+            if lo != skip && s.unfixed[lo] > 0 {
+                s.link_version[lo] += 1;
+                let wsum = s.wsum[lo].max(f64::MIN_POSITIVE);
+                heap.push(Reverse(Share(s.rem[lo] / wsum, lo as u32, s.link_version[lo])));
+            }
         }
     }
 }

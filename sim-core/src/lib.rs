@@ -26,7 +26,7 @@ pub mod time;
 
 pub use compute::{ComputeDevice, Work};
 pub use engine::Simulation;
-pub use flow::{Completion, FlowId, FlowNetwork};
+pub use flow::{Completion, FlowId, FlowNetwork, NetworkModel};
 pub use platform::{Link, LinkId, LinkSpec, Node, NodeId, NodeKind, Platform};
 pub use program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
 pub use routing::{Route, Router, RoutingError};
