@@ -14,8 +14,8 @@ use sim_core::{ComputeDevice, DataParallelProgram, LinkSpec, NodeId, Platform, S
 use workloads::{Dataset, LogRegConfig, LogisticRegression, MatrixFactorization, MfConfig, Ratings};
 
 use crate::scenario::{
-    locate, ConsistencySpec, DataDir, LinkSpecFile, PlacementSpec, RatingsSpec, RuntimeSpec, ScenarioError,
-    ScenarioFile, SspReadsSpec, StragglerSpec, TopologySpec, WorkloadSpec,
+    locate, ConsistencySpec, DataDir, LinkSpecFile, NetworkModelSpec, PlacementSpec, RatingsSpec, RuntimeSpec,
+    ScenarioError, ScenarioFile, SspReadsSpec, StragglerSpec, TopologySpec, WorkloadSpec,
 };
 
 /// A scenario ready to run.
@@ -137,6 +137,11 @@ pub fn prepare(
             key_bytes,
             message_overhead_bytes,
             objective_every,
+            network_model: match file.platform.network_model {
+                NetworkModelSpec::MaxMin => sim_core::NetworkModel::MaxMin,
+                NetworkModelSpec::Cm02 => sim_core::NetworkModel::Cm02,
+                NetworkModelSpec::Lv08 => sim_core::NetworkModel::Lv08,
+            },
             ssp_reads: match ssp_reads {
                 SspReadsSpec::Latest => ps::SspReads::Latest,
                 SspReadsSpec::CompleteClocks => ps::SspReads::CompleteClocks,

@@ -49,6 +49,22 @@ pub struct PlatformSpec {
     pub host: HostSpec,
     /// How hosts are connected.
     pub topology: TopologySpec,
+    /// How flows share links: `MaxMin` (default), or SimGrid's `Cm02` or `Lv08`.
+    #[serde(default)]
+    pub network_model: NetworkModelSpec,
+}
+
+/// Network sharing models (see `sim_core::flow::NetworkModel`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum NetworkModelSpec {
+    /// Equal-weight max-min fairness.
+    #[default]
+    MaxMin,
+    /// SimGrid's CM02: latency-weighted, TCP window bound, ACK cross-traffic.
+    Cm02,
+    /// SimGrid's default LV08: CM02 with latency × 13.01, bandwidth × 0.97, weight-S 20537.
+    Lv08,
 }
 
 /// A compute device (roofline model: see `sim_core::ComputeDevice`).

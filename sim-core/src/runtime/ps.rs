@@ -37,7 +37,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::Simulation;
-use crate::flow::{Completion, FlowNetwork};
+use crate::flow::{Completion, FlowNetwork, NetworkModel};
 use crate::platform::{NodeId, Platform};
 use crate::program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
 use crate::routing::{Router, RoutingError};
@@ -97,6 +97,8 @@ pub struct PsConfig {
     /// What SSP shards serve (ignored by BSP, which serves complete clocks, and async, which
     /// serves the latest value).
     pub ssp_reads: SspReads,
+    /// How messages share the network.
+    pub network_model: NetworkModel,
 }
 
 impl Default for PsConfig {
@@ -109,6 +111,7 @@ impl Default for PsConfig {
             message_overhead_bytes: 64,
             objective_every: 1,
             ssp_reads: SspReads::Latest,
+            network_model: NetworkModel::MaxMin,
         }
     }
 }
@@ -447,7 +450,7 @@ impl<'a> Runtime<'a> {
             config: config.clone(),
             stragglers,
             tables,
-            net: FlowNetwork::new(platform),
+            net: FlowNetwork::with_model(platform, config.network_model),
             router,
             sim,
             workers,
