@@ -169,8 +169,10 @@ struct Flow {
 #[derive(Clone, Debug)]
 pub struct FlowNetwork {
     now: SimTime,
-    /// Capacity of each link [bytes/s]; only capacity owners are consulted.
+    /// Capacity of each link [bytes/s] now (0 while down); only capacity owners are consulted.
     capacity: Vec<f64>,
+    /// Capacity of each link when up [bytes/s].
+    nominal: Vec<f64>,
     owner: Vec<u32>,
     /// The opposite direction of each link's cable, if any (for ACK cross-traffic).
     reverse: Vec<Option<u32>>,
@@ -188,6 +190,8 @@ pub struct FlowNetwork {
     events: BinaryHeap<Reverse<(SimTime, u64, u32, u32)>>,
     /// Entries of `events` superseded by a later one (skipped when they surface).
     stale: usize,
+    /// Scheduled link state changes: (time, seq, link, up).
+    link_events: BinaryHeap<Reverse<(SimTime, u64, u32, bool)>>,
     seq: u64,
     next_id: u64,
     sending: usize,
@@ -261,6 +265,7 @@ impl FlowNetwork {
         FlowNetwork {
             now: SimTime::ZERO,
             capacity: platform.links.iter().map(|l| l.bandwidth.0 as f64).collect(),
+            nominal: platform.links.iter().map(|l| l.bandwidth.0 as f64).collect(),
             owner,
             reverse,
             params: model.params(),
@@ -271,6 +276,7 @@ impl FlowNetwork {
             free: Vec::new(),
             events: BinaryHeap::new(),
             stale: 0,
+            link_events: BinaryHeap::new(),
             seq: 0,
             next_id: 0,
             sending: 0,
@@ -323,12 +329,12 @@ impl FlowNetwork {
         // SimGrid: penalty = latency (+ weight-S / bandwidth per link); a flow without latency
         // gets penalty 1 (network_cm02.cpp, comm_action_set_variable).
         let weight = if p.latency_weighted && latency_s > 0.0 {
-            let penalty = links.iter().fold(latency_s, |acc, &l| acc + p.weight_s / self.capacity[l as usize]);
+            let penalty = links.iter().fold(latency_s, |acc, &l| acc + p.weight_s / self.nominal[l as usize]);
             1.0 / penalty
         } else {
             1.0
         };
-        let slowest = links.iter().map(|&l| self.capacity[l as usize]).fold(f64::INFINITY, f64::min);
+        let slowest = links.iter().map(|&l| self.nominal[l as usize]).fold(f64::INFINITY, f64::min);
         let window = match p.tcp_gamma {
             Some(g) if latency_s > 0.0 => g / (2.0 * latency_s),
             _ => f64::INFINITY,
@@ -369,18 +375,19 @@ impl FlowNetwork {
         id
     }
 
-    /// Time of the next latency end or completion, if any flow is active. Re-solves rates first
-    /// if flows started or ended since the last solve.
+    /// Time of the next latency end, completion or scheduled link change, if any. Re-solves rates
+    /// first if flows started or ended, or links changed, since the last solve.
     pub fn next_time(&mut self) -> Option<SimTime> {
         self.resolve_if_dirty();
+        let link = self.link_events.peek().map(|Reverse(e)| e.0);
         while let Some(&Reverse((t, _, slot, version))) = self.events.peek() {
             if self.is_current(slot, version) {
-                return Some(t);
+                return Some(link.map_or(t, |l| l.min(t)));
             }
             self.events.pop();
             self.stale = self.stale.saturating_sub(1);
         }
-        None
+        link
     }
 
     /// Advances to `t` and processes every latency end and completion due by then; returns the
@@ -391,6 +398,13 @@ impl FlowNetwork {
     /// (call [`Self::next_time`] first).
     pub fn advance(&mut self, t: SimTime) -> Vec<Completion> {
         self.sync(t);
+        while let Some(&Reverse((at, _, link, up))) = self.link_events.peek() {
+            if at > t {
+                break;
+            }
+            self.link_events.pop();
+            self.apply_link_state(link as usize, up);
+        }
         let mut done = Vec::new();
         while let Some(&Reverse((et, _, slot, version))) = self.events.peek() {
             if et > t {
@@ -423,6 +437,38 @@ impl FlowNetwork {
             }
         }
         done
+    }
+
+    /// Takes `link` down at `now` (its capacity drops to zero: flows crossing it stall, carrying
+    /// nothing, and have no completion until it is back) or brings it back up to its bandwidth.
+    /// This is how an optical circuit switch's reconfiguration is modelled; the router must be told
+    /// too ([`crate::Router::set_link_up`]) so that new flows avoid down links.
+    ///
+    /// # Panics
+    /// As [`Self::start`] for `now`.
+    pub fn set_link_up(&mut self, now: SimTime, link: crate::LinkId, up: bool) {
+        self.sync(now);
+        self.apply_link_state(link.index(), up);
+    }
+
+    /// Schedules [`Self::set_link_up`] for time `at`; the change is applied by [`Self::advance`]
+    /// when the network reaches `at` ([`Self::next_time`] reports it).
+    ///
+    /// # Panics
+    /// If `at` is before the network's current time.
+    pub fn schedule_link_up(&mut self, at: SimTime, link: crate::LinkId, up: bool) {
+        assert!(at >= self.now, "scheduling a link change in the past");
+        self.link_events.push(Reverse((at, self.seq, link.0, up)));
+        self.seq += 1;
+    }
+
+    fn apply_link_state(&mut self, link: usize, up: bool) {
+        let o = self.owner[link] as usize;
+        let capacity = if up { self.nominal[o] } else { 0.0 };
+        if self.capacity[o] != capacity {
+            self.capacity[o] = capacity;
+            self.dirty.push(o as u32);
+        }
     }
 
     /// Bytes delivered so far over each link, indexed by link id [bytes].
@@ -696,12 +742,15 @@ impl FlowNetwork {
             f.last_update = now;
             let had_event = f.value > 0.0;
             f.value = value;
-            let at = now + duration_at_rate(f.remaining, value * factor);
             if had_event {
                 self.stale += 1; // the completion scheduled at the old rate
             }
+            // A flow stalled on a down link (value 0) has no completion until capacity returns.
+            let at = (value > 0.0).then(|| now + duration_at_rate(f.remaining, value * factor));
             let version = self.bump_version(slot);
-            self.push_event(at, slot, version);
+            if let Some(at) = at {
+                self.push_event(at, slot, version);
+            }
         }
         // Long-lived flows' superseded completions would otherwise stay in the heap for good.
         if self.stale > 64 && self.stale > self.events.len() / 2 {

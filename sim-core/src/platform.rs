@@ -52,6 +52,10 @@ pub struct Node {
     pub kind: NodeKind,
     /// The data center (or site) this node belongs to; 0 on single-site platforms.
     pub site: u32,
+    /// Whether routes may pass through this node. Always true for switches; true for a host
+    /// that relays traffic between its links, as a GPU with optical I/O ports does on a
+    /// direct-connect or circuit-switched fabric (its relayed flows share its links with its own).
+    pub forwards: bool,
 }
 
 /// One direction of transmission between two nodes.
@@ -112,12 +116,12 @@ impl Platform {
 
     /// Adds a host with compute device `device` and returns its id.
     pub fn add_host(&mut self, name: impl Into<String>, device: ComputeDevice, site: u32) -> NodeId {
-        self.add_node(Node { name: name.into(), kind: NodeKind::Host(device), site })
+        self.add_node(Node { name: name.into(), kind: NodeKind::Host(device), site, forwards: false })
     }
 
     /// Adds a switch with per-hop latency `hop_latency` [ps] and returns its id.
     pub fn add_switch(&mut self, name: impl Into<String>, hop_latency: SimDuration, site: u32) -> NodeId {
-        self.add_node(Node { name: name.into(), kind: NodeKind::Switch { hop_latency }, site })
+        self.add_node(Node { name: name.into(), kind: NodeKind::Switch { hop_latency }, site, forwards: true })
     }
 
     fn add_node(&mut self, node: Node) -> NodeId {
@@ -188,6 +192,15 @@ impl Platform {
     /// Ids of all hosts, in node order.
     pub fn hosts(&self) -> Vec<NodeId> {
         (0..self.nodes.len() as u32).map(NodeId).filter(|&n| self.is_host(n)).collect()
+    }
+
+    /// Lets host `node` relay traffic between its links (see [`Node::forwards`]).
+    ///
+    /// # Panics
+    /// If `node` is not a node of this platform.
+    pub fn set_forwarding(&mut self, node: NodeId, forwards: bool) {
+        let n = &mut self.nodes[node.index()];
+        n.forwards = forwards || matches!(n.kind, NodeKind::Switch { .. });
     }
 
     /// Whether `node` is a host.

@@ -1,7 +1,9 @@
 //! Routes: shortest paths by hop count with deterministic equal-cost multi-path (ECMP) choice.
 //!
-//! Only switches forward: a route's intermediate nodes are switches, its ends are the source and
-//! destination hosts. Among equal-length next hops the router picks one by a stateless hash of the
+//! Only forwarding nodes relay: a route's intermediate nodes are switches, or hosts marked as
+//! forwarding (GPUs relaying on optical fabrics); its ends are the source and destination hosts.
+//! Links can be taken down and brought back ([`Router::set_link_up`]), as an optical circuit
+//! switch does when it reconfigures; routes then follow the circuits that are up. Among equal-length next hops the router picks one by a stateless hash of the
 //! flow's key and the current node, so the same flow key always takes the same path and different
 //! flows spread over the equal-cost paths (as hash-based ECMP does in data-center switches).
 
@@ -38,6 +40,8 @@ pub struct Router {
     in_links: Vec<Vec<LinkId>>,
     /// `dist[dst][n]`: hops from `n` to `dst` (u32::MAX = unreachable), computed on first use.
     dist: Vec<Option<Vec<u32>>>,
+    /// Whether each link currently carries traffic.
+    up: Vec<bool>,
 }
 
 impl Router {
@@ -47,7 +51,7 @@ impl Router {
         for (i, l) in platform.links.iter().enumerate() {
             in_links[l.dst.index()].push(LinkId(i as u32));
         }
-        Router { in_links, dist: vec![None; platform.nodes.len()] }
+        Router { in_links, dist: vec![None; platform.nodes.len()], up: vec![true; platform.links.len()] }
     }
 
     /// The route from `src` to `dst` for a flow with ECMP key `flow_key`.
@@ -67,7 +71,8 @@ impl Router {
         if src == dst {
             return Ok(Route::default());
         }
-        let dist = self.distances(platform, dst);
+        self.compute_distances(platform, dst);
+        let (dist, up) = (self.dist[dst.index()].as_deref().expect("just computed"), &self.up);
         if dist[src.index()] == u32::MAX {
             return Err(RoutingError::Unreachable {
                 src: platform.nodes[src.index()].name.clone(),
@@ -82,7 +87,7 @@ impl Router {
             let candidates: Vec<LinkId> = platform.out_links[at.index()]
                 .iter()
                 .copied()
-                .filter(|l| dist[platform.links[l.index()].dst.index()] == want)
+                .filter(|l| up[l.index()] && dist[platform.links[l.index()].dst.index()] == want)
                 .collect();
             let pick = candidates[(mix64(flow_key ^ mix64(at.0 as u64)) % candidates.len() as u64) as usize];
             let link = &platform.links[pick.index()];
@@ -96,17 +101,34 @@ impl Router {
         Ok(Route { links, latency })
     }
 
-    fn distances(&mut self, platform: &Platform, dst: NodeId) -> &[u32] {
+    /// Takes link `link` down (`up = false`) or brings it back; later routes avoid down links.
+    /// Cached distances are dropped when the set of links changes.
+    pub fn set_link_up(&mut self, link: LinkId, up: bool) {
+        if self.up[link.index()] != up {
+            self.up[link.index()] = up;
+            self.dist.iter_mut().for_each(|d| *d = None);
+        }
+    }
+
+    /// Whether `link` is up.
+    pub fn is_link_up(&self, link: LinkId) -> bool {
+        self.up[link.index()]
+    }
+
+    fn compute_distances(&mut self, platform: &Platform, dst: NodeId) {
         if self.dist[dst.index()].is_none() {
             let mut dist = vec![u32::MAX; platform.nodes.len()];
             dist[dst.index()] = 0;
             let mut frontier = std::collections::VecDeque::from([dst]);
             while let Some(n) = frontier.pop_front() {
-                // Hosts terminate paths; only the destination itself and switches are passed through.
-                if n != dst && platform.is_host(n) {
+                // Only the destination itself and forwarding nodes are passed through.
+                if n != dst && !platform.nodes[n.index()].forwards {
                     continue;
                 }
                 for &l in &self.in_links[n.index()] {
+                    if !self.up[l.index()] {
+                        continue;
+                    }
                     let p = platform.links[l.index()].src;
                     if dist[p.index()] == u32::MAX {
                         dist[p.index()] = dist[n.index()] + 1;
@@ -116,7 +138,6 @@ impl Router {
             }
             self.dist[dst.index()] = Some(dist);
         }
-        self.dist[dst.index()].as_deref().expect("just computed")
     }
 }
 
