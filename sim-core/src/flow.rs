@@ -304,27 +304,36 @@ impl FlowNetwork {
         self.next_id += 1;
         let links: Vec<u32> = route.links.iter().map(|l| l.0).collect();
         let p = self.params;
-        // (owner, coefficient), merged per owner.
-        let mut uses: Vec<(u32, f64)> = links.iter().map(|&l| (self.owner[l as usize], 1.0)).collect();
-        if p.crosstraffic > 0.0 {
-            uses.extend(
-                links
-                    .iter()
-                    .filter_map(|&l| self.reverse[l as usize])
-                    .map(|r| (self.owner[r as usize], p.crosstraffic)),
-            );
-        }
-        uses.sort_by_key(|u| u.0);
-        let mut owners: Vec<u32> = Vec::with_capacity(uses.len());
-        let mut coeff: Vec<f64> = Vec::with_capacity(uses.len());
-        for (o, c) in uses {
-            if owners.last() == Some(&o) {
-                *coeff.last_mut().expect("parallel to owners") += c;
-            } else {
-                owners.push(o);
-                coeff.push(c);
+        let owners_of_links: Vec<u32> = links.iter().map(|&l| self.owner[l as usize]).collect();
+        let distinct = owners_of_links.iter().enumerate().all(|(i, o)| !owners_of_links[..i].contains(o));
+        let (owners, coeff) = if p.crosstraffic == 0.0 && distinct {
+            // The common case: each link is its own medium, used once, with coefficient 1.
+            let coeff = vec![1.0; owners_of_links.len()];
+            (owners_of_links, coeff)
+        } else {
+            // (owner, coefficient), merged per owner: half-duplex media and ACK cross-traffic.
+            let mut uses: Vec<(u32, f64)> = owners_of_links.iter().map(|&o| (o, 1.0)).collect();
+            if p.crosstraffic > 0.0 {
+                uses.extend(
+                    links
+                        .iter()
+                        .filter_map(|&l| self.reverse[l as usize])
+                        .map(|r| (self.owner[r as usize], p.crosstraffic)),
+                );
             }
-        }
+            uses.sort_by_key(|u| u.0);
+            let mut owners: Vec<u32> = Vec::with_capacity(uses.len());
+            let mut coeff: Vec<f64> = Vec::with_capacity(uses.len());
+            for (o, c) in uses {
+                if owners.last() == Some(&o) {
+                    *coeff.last_mut().expect("parallel to owners") += c;
+                } else {
+                    owners.push(o);
+                    coeff.push(c);
+                }
+            }
+            (owners, coeff)
+        };
         let latency_s = route.latency.as_secs_f64();
         // SimGrid: penalty = latency (+ weight-S / bandwidth per link); a flow without latency
         // gets penalty 1 (network_cm02.cpp, comm_action_set_variable).
