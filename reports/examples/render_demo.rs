@@ -81,5 +81,123 @@ fn main() {
     write("summary.json", summary_json(&r).as_bytes());
     write("metrics.csv", metrics_csv(&r).as_bytes());
     write("convergence.csv", convergence_csv(&r).as_bytes());
+    collective_main(&dir);
     println!("wrote {dir}");
+}
+
+/// Routes `src → dst` over the two-level fat tree of [`ring_link_load`] (ECMP: spine by leaf pair) and adds
+/// `bytes` to every link on the way.
+fn route(m: &mut [Vec<u64>], (hosts, per_leaf, spines): (usize, usize, usize), src: usize, dst: usize, bytes: u64) {
+    let leaves = hosts / per_leaf;
+    let (la, lb) = (hosts + src / per_leaf, hosts + dst / per_leaf);
+    let mut path = vec![src, la];
+    if la != lb {
+        path.push(hosts + leaves + (la + lb) % spines);
+        path.push(lb);
+    }
+    path.push(dst);
+    for w in path.windows(2) {
+        m[w[0]][w[1]] += bytes;
+    }
+}
+
+/// Binary-tree all-reduce (reduce to host 0, broadcast back) on the same fat tree: every tree edge carries
+/// `bytes` up and `bytes` down, so switch links aggregate uneven loads.
+fn tree_link_load(hosts: usize, per_leaf: usize, spines: usize, bytes: u64) -> LinkLoad {
+    let mut load = ring_link_load(hosts, per_leaf, spines, 0);
+    for h in 1..hosts {
+        let parent = (h - 1) / 2;
+        route(&mut load.bytes, (hosts, per_leaf, spines), h, parent, bytes);
+        route(&mut load.bytes, (hosts, per_leaf, spines), parent, h, bytes);
+    }
+    load
+}
+
+/// A two-level fat tree: `hosts` hosts, `per_leaf` per leaf switch, `spines` spines; nodes numbered hosts
+/// first, then leaves, then spines. Returns the node names and the ring all-reduce's link load for `bytes`.
+fn ring_link_load(hosts: usize, per_leaf: usize, spines: usize, bytes: u64) -> LinkLoad {
+    let leaves = hosts / per_leaf;
+    let n = hosts + leaves + spines;
+    let mut nodes: Vec<String> = (0..hosts).map(|h| format!("gpu-{h}")).collect();
+    nodes.extend((0..leaves).map(|l| format!("leaf-{l}")));
+    nodes.extend((0..spines).map(|s| format!("spine-{s}")));
+    let mut m = vec![vec![0u64; n]; n];
+    // Every ring edge carries 2 (p − 1) / p of the buffer.
+    let per_edge = 2 * (hosts as u64 - 1) * bytes / hosts as u64;
+    for h in 0..hosts {
+        let next = (h + 1) % hosts;
+        let (la, lb) = (hosts + h / per_leaf, hosts + next / per_leaf);
+        let mut path = vec![h, la];
+        if la != lb {
+            path.push(hosts + leaves + h % spines);
+            path.push(lb);
+        }
+        path.push(next);
+        for w in path.windows(2) {
+            m[w[0]][w[1]] += per_edge;
+        }
+    }
+    LinkLoad { nodes, bytes: m }
+}
+
+fn demo_collective_report() -> CollectiveReport {
+    let sizes: Vec<u64> = (10..=32).map(|e| 1u64 << e).collect();
+    // α-β model: latency term per step, bandwidth term with the algorithm's traffic factor.
+    let variant = |algorithm: &str, platform: &str, hosts: u32, steps: f64, alpha: f64, beta: f64, factor: f64| {
+        let p = f64::from(hosts);
+        let bus = 2.0 * (p - 1.0) / p;
+        let points = sizes
+            .iter()
+            .map(|&b| {
+                let time_s = steps * alpha + factor * b as f64 / beta;
+                let algbw = b as f64 / time_s;
+                CollectivePoint {
+                    bytes: b,
+                    time_s,
+                    algbw_bytes_per_s: algbw,
+                    busbw_bytes_per_s: algbw * bus,
+                    flows: (steps * p) as u64,
+                }
+            })
+            .collect();
+        CollectiveVariant {
+            name: format!("{algorithm} @ {platform}"),
+            algorithm: algorithm.into(),
+            platform: platform.into(),
+            hosts,
+            points,
+            link_load: None,
+        }
+    };
+    let mut ring64 = variant("ring", "64-GPU fat-tree", 64, 126.0, 2e-6, 12.5e9, 2.0 * 63.0 / 64.0);
+    ring64.link_load = Some(ring_link_load(64, 8, 4, 1 << 32));
+    let mut tree64 = variant("tree", "64-GPU fat-tree", 64, 12.0, 2e-6, 12.5e9, 2.6);
+    tree64.link_load = Some(tree_link_load(64, 8, 4, 1 << 32));
+    let hd64 = variant("halving-doubling", "64-GPU fat-tree", 64, 12.0, 2e-6, 12.5e9, 2.3);
+    let mut tree16 = variant("tree", "16-GPU fat-tree", 16, 8.0, 1.5e-6, 25e9, 2.0 * 15.0 / 16.0);
+    tree16.link_load = Some(tree_link_load(16, 4, 2, 1 << 32));
+    CollectiveReport {
+        scenario: "allreduce_sweep".into(),
+        seed: 1,
+        collective: "all-reduce".into(),
+        variants: vec![ring64, tree64, hd64, tree16],
+    }
+}
+
+fn collective_main(dir: &str) {
+    let r = demo_collective_report();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(format!("{dir}/{name}"), bytes).unwrap();
+    write("busbw.png", &busbw_png(&r).unwrap());
+    write("busbw.svg", busbw_svg(&r).unwrap().as_bytes());
+    write("time.png", &time_png(&r).unwrap());
+    write("time.svg", time_svg(&r).unwrap().as_bytes());
+    write("collective.json", collective_summary_json(&r).as_bytes());
+    write("collective.csv", collective_csv(&r).as_bytes());
+    for (i, v) in r.variants.iter().enumerate() {
+        if let Some(load) = &v.link_load {
+            let title = format!("{}: link load, 4 GiB all-reduce", v.name);
+            write(&format!("link_load_{i}.png"), &link_load_png(load, &title).unwrap());
+            write(&format!("link_load_{i}.svg"), link_load_svg(load, &title).unwrap().as_bytes());
+        }
+    }
 }

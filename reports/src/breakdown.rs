@@ -36,7 +36,7 @@ const LEGEND_STRIP_PX: u32 = 44;
 /// # Errors
 /// [`ReportError::Draw`] if plotters fails.
 pub fn breakdown_svg(report: &RunReport) -> Result<String, ReportError> {
-    render_svg(Figure::Breakdown, report)
+    render_svg(Figure::Breakdown(report))
 }
 
 /// Renders the same figure as [`breakdown_svg`] as an 8-bit RGB PNG (1000 × 600 px).
@@ -44,7 +44,7 @@ pub fn breakdown_svg(report: &RunReport) -> Result<String, ReportError> {
 /// # Errors
 /// [`ReportError::Draw`] if plotters fails, [`ReportError::PngEncode`] if encoding fails.
 pub fn breakdown_png(report: &RunReport) -> Result<Vec<u8>, ReportError> {
-    render_png(Figure::Breakdown, report)
+    render_png(Figure::Breakdown(report))
 }
 
 /// Compute, communication and waiting time, each the mean per worker [s]; non-finite or negative totals

@@ -28,7 +28,7 @@ const MARKERS_MAX_POINTS: usize = 40;
 /// # Errors
 /// [`ReportError::Draw`] if plotters fails.
 pub fn convergence_svg(report: &RunReport) -> Result<String, ReportError> {
-    render_svg(Figure::Convergence, report)
+    render_svg(Figure::Convergence(report))
 }
 
 /// Renders the same figure as [`convergence_svg`] as an 8-bit RGB PNG (1000 × 600 px).
@@ -36,7 +36,7 @@ pub fn convergence_svg(report: &RunReport) -> Result<String, ReportError> {
 /// # Errors
 /// [`ReportError::Draw`] if plotters fails, [`ReportError::PngEncode`] if encoding fails.
 pub fn convergence_png(report: &RunReport) -> Result<Vec<u8>, ReportError> {
-    render_png(Figure::Convergence, report)
+    render_png(Figure::Convergence(report))
 }
 
 /// Y range to show and whether it was zoomed (cut off at the top).

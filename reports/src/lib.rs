@@ -6,6 +6,12 @@
 //! ([`convergence_svg`], [`convergence_png`]) and the compute / communication / waiting breakdown
 //! ([`breakdown_svg`], [`breakdown_png`]).
 //!
+//! Collective benchmarks (a collective timed over a sweep of message sizes, per algorithm and platform) come as
+//! a [`CollectiveReport`]: [`collective_summary_json`] and [`collective_csv`] tabulate it, [`busbw_svg`] /
+//! [`busbw_png`] plot bus bandwidth and [`time_svg`] / [`time_png`] the collective time against message size,
+//! and [`link_load_svg`] / [`link_load_png`] draw a variant's [`LinkLoad`] (bytes per directed link) as a
+//! heatmap.
+//!
 //! **Architecture Invariant:** `reports` depends on no other workspace crate and never touches the file
 //! system (nor the terminal or the clock). It renders into `String` / `Vec<u8>` and the caller writes the
 //! files. Rationale: the engine can change without touching reports, and reports can be tested byte for byte.
@@ -38,8 +44,12 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod breakdown;
+mod collective;
+mod collective_plot;
 mod convergence;
 mod error;
+mod heatmap;
+mod log_axis;
 mod plot;
 mod summary;
 mod tables;
@@ -47,8 +57,14 @@ mod tables;
 mod test_support;
 
 pub use breakdown::{breakdown_png, breakdown_svg};
+pub use collective::{
+    collective_csv, collective_summary_json, CollectivePoint, CollectiveReport, CollectiveVariant, LinkLoad,
+    COLLECTIVE_CSV_HEADER,
+};
+pub use collective_plot::{busbw_png, busbw_svg, time_png, time_svg};
 pub use convergence::{convergence_png, convergence_svg};
 pub use error::ReportError;
-pub use plot::{HEIGHT_PX, WIDTH_PX};
+pub use heatmap::{link_load_png, link_load_svg};
+pub use plot::{HEATMAP_HEIGHT_PX, HEATMAP_WIDTH_PX, HEIGHT_PX, WIDTH_PX};
 pub use summary::{ConvergencePoint, RunReport, VariantReport, VariantSummary, WorkerClockRecord};
 pub use tables::{convergence_csv, metrics_csv, summary_json, CONVERGENCE_CSV_HEADER, METRICS_CSV_HEADER};

@@ -10,14 +10,20 @@ use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use crate::collective::{CollectiveReport, LinkLoad};
+use crate::collective_plot::{self, Metric};
 use crate::error::ReportError;
 use crate::summary::RunReport;
-use crate::{breakdown, convergence};
+use crate::{breakdown, convergence, heatmap};
 
-/// Width of every figure [px].
+/// Width of every figure except the heatmap [px].
 pub const WIDTH_PX: u32 = 1000;
-/// Height of every figure [px].
+/// Height of every figure except the heatmap [px].
 pub const HEIGHT_PX: u32 = 600;
+/// Width of the link-load heatmap [px] (the other figures are [`WIDTH_PX`] wide).
+pub const HEATMAP_WIDTH_PX: u32 = 1000;
+/// Height of the link-load heatmap [px] (taller than the other figures, so that the matrix cells are square).
+pub const HEATMAP_HEIGHT_PX: u32 = 900;
 
 /// Font family every text element uses; it resolves to the embedded DejaVu Sans.
 pub(crate) const FONT: &str = "sans-serif";
@@ -30,7 +36,7 @@ static DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 ///
 /// # Panics
 /// If the embedded font does not parse: the asset is corrupt, which the tests catch.
-fn ensure_font() {
+pub(crate) fn ensure_font() {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
         let ok = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok();
@@ -54,62 +60,80 @@ pub(crate) fn variant_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// The figures this crate draws.
+/// The figures this crate draws, each with the data it is drawn from.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Figure {
-    Convergence,
-    Breakdown,
+pub(crate) enum Figure<'a> {
+    Convergence(&'a RunReport),
+    Breakdown(&'a RunReport),
+    BusBandwidth(&'a CollectiveReport),
+    CollectiveTime(&'a CollectiveReport),
+    /// A link-load matrix and its title.
+    LinkLoad(&'a LinkLoad, &'a str),
 }
 
-impl Figure {
+impl Figure<'_> {
     fn name(self) -> &'static str {
         match self {
-            Figure::Convergence => "convergence",
-            Figure::Breakdown => "breakdown",
+            Figure::Convergence(_) => "convergence",
+            Figure::Breakdown(_) => "breakdown",
+            Figure::BusBandwidth(_) => "bus bandwidth",
+            Figure::CollectiveTime(_) => "collective time",
+            Figure::LinkLoad(..) => "link load",
+        }
+    }
+
+    /// Width and height of the figure [px].
+    pub(crate) fn size(self) -> (u32, u32) {
+        match self {
+            Figure::LinkLoad(..) => (HEATMAP_WIDTH_PX, HEATMAP_HEIGHT_PX),
+            _ => (WIDTH_PX, HEIGHT_PX),
         }
     }
 
     /// Draws the figure onto any backend; the only place where the figure kinds are dispatched.
     fn draw<DB: DrawingBackend>(
         self,
-        report: &RunReport,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
         match self {
-            Figure::Convergence => convergence::draw(report, root)?,
-            Figure::Breakdown => breakdown::draw(report, root)?,
+            Figure::Convergence(report) => convergence::draw(report, root)?,
+            Figure::Breakdown(report) => breakdown::draw(report, root)?,
+            Figure::BusBandwidth(report) => collective_plot::draw(report, Metric::BusBandwidth, root)?,
+            Figure::CollectiveTime(report) => collective_plot::draw(report, Metric::Time, root)?,
+            Figure::LinkLoad(load, title) => heatmap::draw(load, title, root)?,
         }
         root.present()
     }
 }
 
-/// Renders `figure` as an SVG document of [`WIDTH_PX`] × [`HEIGHT_PX`].
-pub(crate) fn render_svg(figure: Figure, report: &RunReport) -> Result<String, ReportError> {
+/// Renders `figure` as an SVG document of [`Figure::size`].
+pub(crate) fn render_svg(figure: Figure<'_>) -> Result<String, ReportError> {
     ensure_font();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
-        figure.draw(report, &root).map_err(|e| ReportError::draw(figure.name(), e))?;
+        let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
+        figure.draw(&root).map_err(|e| ReportError::draw(figure.name(), e))?;
     }
     Ok(svg)
 }
 
-/// Renders `figure` as an 8-bit RGB PNG of [`WIDTH_PX`] × [`HEIGHT_PX`].
-pub(crate) fn render_png(figure: Figure, report: &RunReport) -> Result<Vec<u8>, ReportError> {
+/// Renders `figure` as an 8-bit RGB PNG of [`Figure::size`].
+pub(crate) fn render_png(figure: Figure<'_>) -> Result<Vec<u8>, ReportError> {
     ensure_font();
-    let mut rgb = vec![0u8; WIDTH_PX as usize * HEIGHT_PX as usize * 3];
+    let (width, height) = figure.size();
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
-        figure.draw(report, &root).map_err(|e| ReportError::draw(figure.name(), e))?;
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        figure.draw(&root).map_err(|e| ReportError::draw(figure.name(), e))?;
     }
-    encode_png(&rgb).map_err(|source| ReportError::PngEncode { plot: figure.name(), source })
+    encode_png(&rgb, (width, height)).map_err(|source| ReportError::PngEncode { plot: figure.name(), source })
 }
 
-fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     {
-        let mut encoder = png::Encoder::new(&mut out, WIDTH_PX, HEIGHT_PX);
+        let mut encoder = png::Encoder::new(&mut out, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header()?;
@@ -139,24 +163,60 @@ pub(crate) fn fmt_seconds(s: f64) -> String {
     format!("{value:.decimals$} {unit}")
 }
 
+/// Like [`fmt_seconds`] but without trailing zeros (`"10 µs"`, `"1.5 s"`), for axis ticks.
+pub(crate) fn fmt_seconds_tick(s: f64) -> String {
+    trim_zeros(&fmt_seconds(s))
+}
+
+/// Formats a byte count with three significant digits and a binary prefix (B, KiB, MiB, GiB, TiB, PiB), without
+/// trailing zeros: `1024.0` → `"1 KiB"`, `3 << 30` → `"3 GiB"`, `1.5e9` → `"1.4 GiB"`.
+pub(crate) fn fmt_bytes(b: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    if b == 0.0 || !b.is_finite() {
+        return format!("{b} B");
+    }
+    let mut value = b;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let decimals = match value.abs() {
+        a if a >= 99.95 => 0,
+        a if a >= 9.995 => 1,
+        _ => 2,
+    };
+    trim_zeros(&format!("{value:.decimals$} {}", UNITS[unit]))
+}
+
+/// Formats a linear-axis tick value with at most six decimals and no trailing zeros (`0.30000000000000004` →
+/// `"0.3"`, `20.0` → `"20"`).
+pub(crate) fn fmt_tick_number(v: f64) -> String {
+    let s = trim_zeros(&format!("{v:.6}"));
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s
+    }
+}
+
+/// Drops trailing zeros (and a then trailing point) from the number in front of the first space:
+/// `"2.50 ms"` → `"2.5 ms"`, `"10.0 s"` → `"10 s"`.
+fn trim_zeros(label: &str) -> String {
+    let (number, unit) = label.split_once(' ').unwrap_or((label, ""));
+    let number = if number.contains('.') { number.trim_end_matches('0').trim_end_matches('.') } else { number };
+    if unit.is_empty() {
+        number.to_string()
+    } else {
+        format!("{number} {unit}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::small_report;
+    use crate::test_support::{decode, pixels_of, small_report, svg_texts};
     use crate::{breakdown_png, breakdown_svg, convergence_png, convergence_svg};
-
-    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
-
-    /// Decodes a PNG into (width, height, RGB bytes), asserting it is 8-bit RGB.
-    fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-        assert!(png_bytes.starts_with(PNG_SIGNATURE));
-        let mut reader = png::Decoder::new(png_bytes).read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size()];
-        let info = reader.next_frame(&mut buf).unwrap();
-        assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Rgb, png::BitDepth::Eight));
-        buf.truncate(info.buffer_size());
-        (info.width, info.height, buf)
-    }
 
     /// Pixels in `[x0, x1) × [y0, y1)` whose every channel is below 100 (text and axes are black).
     fn dark_pixels(rgb: &[u8], (x0, x1): (u32, u32), (y0, y1): (u32, u32)) -> usize {
@@ -168,10 +228,6 @@ mod tests {
             }
         }
         n
-    }
-
-    fn pixels_of(rgb: &[u8], color: RGBColor) -> usize {
-        rgb.chunks_exact(3).filter(|p| p == &[color.0, color.1, color.2]).count()
     }
 
     #[test]
@@ -235,14 +291,6 @@ mod tests {
         assert!(a > b && b > c && c > 1000, "areas {a} {b} {c}");
     }
 
-    /// The contents of the SVG's `<text>` elements, trimmed.
-    fn svg_texts(svg: &str) -> Vec<&str> {
-        svg.split("<text")
-            .skip(1)
-            .map(|t| t.split_once('>').unwrap().1.split("</text>").next().unwrap().trim())
-            .collect()
-    }
-
     #[test]
     fn svg_contains_title_axis_labels_and_legend() {
         let r = small_report();
@@ -304,5 +352,28 @@ mod tests {
         assert_eq!(fmt_seconds(0.0012345), "1.23 ms");
         assert_eq!(fmt_seconds(2.5e-6), "2.50 µs");
         assert_eq!(fmt_seconds(3e-10), "0.30 ns");
+    }
+
+    #[test]
+    fn fmt_bytes_uses_binary_prefixes_without_trailing_zeros() {
+        assert_eq!(fmt_bytes(0.0), "0 B");
+        assert_eq!(fmt_bytes(1.0), "1 B");
+        assert_eq!(fmt_bytes(512.0), "512 B");
+        assert_eq!(fmt_bytes(1024.0), "1 KiB");
+        assert_eq!(fmt_bytes(1536.0), "1.5 KiB");
+        assert_eq!(fmt_bytes(f64::from(1u32 << 20) * 64.0), "64 MiB");
+        assert_eq!(fmt_bytes((1u64 << 32) as f64), "4 GiB");
+        assert_eq!(fmt_bytes(1.5e9), "1.4 GiB");
+        assert_eq!(fmt_bytes(7.88 * (1u64 << 30) as f64), "7.88 GiB");
+        assert_eq!(fmt_bytes((1u64 << 50) as f64 * 2048.0), "2048 PiB");
+    }
+
+    #[test]
+    fn fmt_seconds_tick_drops_trailing_zeros() {
+        assert_eq!(fmt_seconds_tick(1e-5), "10 µs");
+        assert_eq!(fmt_seconds_tick(1.0), "1 s");
+        assert_eq!(fmt_seconds_tick(0.0025), "2.5 ms");
+        assert_eq!(fmt_seconds_tick(100.0), "100 s");
+        assert_eq!(fmt_seconds_tick(0.0), "0 s");
     }
 }

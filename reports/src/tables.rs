@@ -87,7 +87,7 @@ pub fn convergence_csv(report: &RunReport) -> String {
     finish(w)
 }
 
-fn write_row<I, T>(w: &mut csv::Writer<Vec<u8>>, row: I)
+pub(crate) fn write_row<I, T>(w: &mut csv::Writer<Vec<u8>>, row: I)
 where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
@@ -96,7 +96,7 @@ where
     w.write_record(row).expect("writing a CSV record to memory cannot fail");
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> String {
+pub(crate) fn finish(w: csv::Writer<Vec<u8>>) -> String {
     let bytes = w.into_inner().expect("flushing a CSV writer into memory cannot fail");
     String::from_utf8(bytes).expect("CSV built from Rust strings is UTF-8")
 }

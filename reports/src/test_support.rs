@@ -1,6 +1,32 @@
 //! Hand-built reports shared by the unit tests.
 
+use plotters::style::RGBColor;
+
+use crate::collective::*;
 use crate::summary::*;
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// Decodes a PNG into (width, height, RGB bytes), asserting it is 8-bit RGB.
+pub(crate) fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    assert!(png_bytes.starts_with(PNG_SIGNATURE));
+    let mut reader = png::Decoder::new(png_bytes).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Rgb, png::BitDepth::Eight));
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+/// Pixels of exactly `color`.
+pub(crate) fn pixels_of(rgb: &[u8], color: RGBColor) -> usize {
+    rgb.chunks_exact(3).filter(|p| p == &[color.0, color.1, color.2]).count()
+}
+
+/// The contents of the SVG's `<text>` elements, trimmed.
+pub(crate) fn svg_texts(svg: &str) -> Vec<&str> {
+    svg.split("<text").skip(1).map(|t| t.split_once('>').unwrap().1.split("</text>").next().unwrap().trim()).collect()
+}
 
 fn summary(final_objective: f64, time_to_target_s: Option<f64>) -> VariantSummary {
     VariantSummary {
@@ -64,6 +90,53 @@ pub(crate) fn small_report() -> RunReport {
                 summary: summary(0.37, None),
                 convergence: curve([0.0, 0.4, 0.8, 1.2], [std::f64::consts::LN_2, 0.62, 0.5, 0.37]),
                 worker_clocks: records(0.4),
+            },
+        ],
+    }
+}
+
+fn point(bytes: u64, time_s: f64, algbw_bytes_per_s: f64, busbw_bytes_per_s: f64, flows: u64) -> CollectivePoint {
+    CollectivePoint { bytes, time_s, algbw_bytes_per_s, busbw_bytes_per_s, flows }
+}
+
+/// All-reduce over 4 hosts of a star (`h0`..`h3` around switch `sw`): a ring with a link-load matrix and a
+/// tree without, each at 1 KiB, 1 MiB and 4 GiB.
+pub(crate) fn small_collective_report() -> CollectiveReport {
+    // Star: h_i → sw carries 1000 bytes each; sw → h_i carries 1000, 1500, 2000, 3000.
+    let mut bytes = vec![vec![0u64; 5]; 5];
+    for row in &mut bytes[..4] {
+        row[4] = 1000;
+    }
+    bytes[4][..4].copy_from_slice(&[1000, 1500, 2000, 3000]);
+    let nodes = ["h0", "h1", "h2", "h3", "sw"].map(String::from).to_vec();
+    CollectiveReport {
+        scenario: "allreduce_sweep".into(),
+        seed: 7,
+        collective: "all-reduce".into(),
+        variants: vec![
+            CollectiveVariant {
+                name: "ring @ 4-host star".into(),
+                algorithm: "ring".into(),
+                platform: "4-host star".into(),
+                hosts: 4,
+                points: vec![
+                    point(1024, 0.00004, 25_600_000.0, 38_400_000.0, 24),
+                    point(1 << 20, 0.0005, 2_097_152_000.0, 3_145_728_000.0, 24),
+                    point(1 << 32, 0.5, 8_589_934_592.0, 12_884_901_888.0, 24),
+                ],
+                link_load: Some(LinkLoad { nodes, bytes }),
+            },
+            CollectiveVariant {
+                name: "tree @ 4-host star".into(),
+                algorithm: "tree".into(),
+                platform: "4-host star".into(),
+                hosts: 4,
+                points: vec![
+                    point(1024, 0.00002, 51_200_000.0, 76_800_000.0, 12),
+                    point(1 << 20, 0.001, 1_048_576_000.0, 1_572_864_000.0, 12),
+                    point(1 << 32, 1.0, 4_294_967_296.0, 6_442_450_944.0, 12),
+                ],
+                link_load: None,
             },
         ],
     }

@@ -1,5 +1,7 @@
 //! The one error type of this crate.
 
+use crate::catalogue::PresetKind;
+
 /// Why a platform could not be built from a spec.
 ///
 /// Every variant names the offending field (as written in the spec struct) or region, and the value
@@ -88,5 +90,81 @@ pub enum TopologyError {
     Disconnected {
         /// Number of connected components found.
         components: usize,
+    },
+    /// A name that is not in the catalogue (or not an embedded Topology Zoo graph).
+    #[error("unknown {kind} `{name}`; valid names: {}", .valid.join(", "))]
+    UnknownPreset {
+        /// Which catalogue section was searched.
+        kind: PresetKind,
+        /// The name as given.
+        name: String,
+        /// Every valid name of that section, in catalogue order.
+        valid: Vec<&'static str>,
+    },
+    /// A structural parameter out of its range (a torus side below 3, an odd degree, …).
+    #[error("`{field}` = {value}: {reason}")]
+    InvalidValue {
+        /// Spec field, e.g. `"shape.x"`.
+        field: &'static str,
+        /// The rejected value.
+        value: u64,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
+    /// A direct-connect fabric needs more optical ports on some GPU than its chiplets provide.
+    #[error(
+        "GPU {gpu} needs {needed} optical ports ({degree} neighbours × {ports_per_neighbor} ports each) but its \
+         chiplets have {available}"
+    )]
+    NotEnoughPorts {
+        /// The first GPU (fabric index) over budget.
+        gpu: u32,
+        /// Its number of neighbours.
+        degree: u64,
+        /// Ports bundled per neighbour.
+        ports_per_neighbor: u32,
+        /// `degree · ports_per_neighbor`.
+        needed: u64,
+        /// `chiplets_per_gpu · chiplet.ports`.
+        available: u64,
+    },
+    /// A circuit of a hand-given direct-connect fabric that cannot be built.
+    #[error("circuit {index} ({a} ↔ {b}): {reason}")]
+    InvalidCircuit {
+        /// Position in the circuit list.
+        index: usize,
+        /// First GPU.
+        a: u32,
+        /// Second GPU.
+        b: u32,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The seeded random permutation fabric could not make a cycle that avoids the earlier cycles' cables.
+    #[error(
+        "no degree-{degree} fabric without repeated cables on {gpus} GPUs from seed {seed}: permutation {cycle} \
+         still repeated a cable after {repairs} repair steps (lower the degree or use shifts)"
+    )]
+    NoSimpleFabric {
+        /// GPUs in the fabric.
+        gpus: u32,
+        /// Requested degree.
+        degree: u32,
+        /// The seed given.
+        seed: u64,
+        /// Index of the permutation (Hamiltonian cycle) that could not be placed.
+        cycle: u32,
+        /// Repair steps tried for it.
+        repairs: u64,
+    },
+    /// A PoP name that the chosen Topology Zoo graph does not have.
+    #[error("Topology Zoo graph `{graph}` has no PoP `{pop}`; its PoPs: {}", .valid.join(", "))]
+    UnknownPop {
+        /// Graph name, e.g. `"Abilene"`.
+        graph: String,
+        /// The PoP name as given.
+        pop: String,
+        /// The graph's PoP names, in file order.
+        valid: Vec<String>,
     },
 }

@@ -1,21 +1,34 @@
 //! # topologies: pure builders of clustersim platforms
 //!
-//! Each builder takes a spec and a compute device and returns a plain [`sim_core::Platform`] (dense
-//! `NodeId`/`LinkId` vectors) for the engine:
+//! Each builder takes a spec (and usually a compute device) and returns a plain [`sim_core::Platform`]
+//! (dense `NodeId`/`LinkId` vectors) for the engine:
 //! - [`star`]: hosts around one switch;
 //! - [`fat_tree`]: two-level leaf/spine fabric with an oversubscription ratio ([`FatTreeSpec`]);
+//! - [`k_ary_fat_tree`]: three-level k-ary fat-tree of Al-Fares et al. (SIGCOMM 2008), oversubscribed at the
+//!   edge ([`KaryFatTreeSpec`]);
+//! - [`dgx_node`], [`dgx_cluster`]: DGX-class nodes (GPUs on an NVSwitch, one NIC per GPU) on one switch, a
+//!   leaf/spine fabric, or **rail-optimized** rails with or without spines ([`DgxClusterSpec`], [`DgxFabric`]);
+//! - [`direct_fabric`]: optical direct-connect fabrics of GPUs with optical I/O chiplets: ring, 2D and 3D
+//!   torus, `d/2` permutations (seeded random or fixed shifts), or explicit circuits ([`DirectFabricSpec`],
+//!   [`FabricShape`]); see [`Forwarding`] for what `sim_core`'s router still lacks there;
 //! - [`multi_datacenter`]: one star LAN per cloud region, the regions joined by WAN cables whose two
 //!   directions carry the bandwidth, latency and egress price measured between AWS regions
-//!   ([`cloud_regions`], Skyplane data, embedded at compile time).
+//!   ([`cloud_regions`], Skyplane data, embedded at compile time);
+//! - [`zoo_wan`]: a data center per PoP of a real backbone from the Internet Topology Zoo
+//!   ([`topology_zoo`], embedded), latency from link length, capacity assumed.
+//!
+//! [`catalogue`] holds named hardware presets with their sources (A100, H100, H200; DGX A100/H100;
+//! InfiniBand HDR/NDR, 100/400 GbE; the TeraPHY optical chiplet; MEMS and µs-class optical circuit switches).
 //!
 //! Builders assemble a [`PlatformGraph`] (a `petgraph` undirected graph of hosts, switches and cables),
 //! check it (connectivity with `petgraph::algo::connected_components`, unique names, valid cables),
 //! then convert it into a `Platform` in node- and edge-index order.
 //!
-//! **Architecture invariant:** builders are pure functions: no file I/O (the measured data is compiled in
-//! with `include_str!`), no randomness, no `HashMap` iteration. The same spec always gives the same
-//! `Platform`, so node and link indices are stable and can be named in scenarios and golden files.
-//! Each builder documents its node and link order.
+//! **Architecture invariant:** builders are pure functions: no file I/O (data is compiled in with
+//! `include_str!`), no `HashMap` iteration, and no randomness except draws from an explicit seed through
+//! `sim_core::rng::stream` (only [`PermutationSource::Random`]). The same spec always gives the same
+//! `Platform`, so node and link indices are stable and can be named in scenarios and golden files. Hosts come
+//! first (host `i` is `NodeId(i)`), then switches; each builder documents its node and link order.
 //!
 //! ```
 //! use sim_core::{BytesPerSec, ComputeDevice, FlopPerSec, LinkSpec, SimDuration};
@@ -46,19 +59,37 @@
 
 #![deny(missing_docs)]
 
+pub mod catalogue;
 pub mod cloud_regions;
+mod dgx;
+mod direct;
 mod error;
 mod fat_tree;
 pub mod graph;
+mod kary_fat_tree;
 mod multi_dc;
 mod star;
+pub mod topology_zoo;
+mod util;
 
 pub use cloud_regions::WanPath;
+pub use dgx::{
+    dgx_cluster, dgx_node, DgxClusterSpec, DgxFabric, DEFAULT_CABLE_LATENCY, DEFAULT_NIC_LATENCY,
+    DEFAULT_NVSWITCH_LATENCY,
+};
+pub use direct::{
+    coprime_shifts, direct_fabric, fabric_edges, DirectFabricSpec, FabricShape, Forwarding, PermutationSource,
+    DEFAULT_FORWARDING_LATENCY, RANDOM_FABRIC_REPAIRS_PER_GPU, RANDOM_STREAM_BASE,
+};
 pub use error::TopologyError;
 pub use fat_tree::{fat_tree, FatTreeSpec};
 pub use graph::PlatformGraph;
+pub use kary_fat_tree::{k_ary_fat_tree, KaryFatTreeSpec};
 pub use multi_dc::{multi_datacenter, MultiDcSpec, WanOverride};
 pub use star::star;
+pub use topology_zoo::{zoo_wan, ZooWanSpec};
 
+#[cfg(test)]
+mod test_util;
 #[cfg(test)]
 mod tests;
