@@ -16,11 +16,10 @@
 //!   I/O node by one cable of the full optical bandwidth. Transit traffic crosses I/O nodes, not GPUs, so it
 //!   uses no GPU-side bandwidth (true of NIC/chiplet forwarding, optimistic for store-and-forward through GPU
 //!   memory).
-//! - [`Forwarding::Host`] (exact structure, **not routable beyond neighbours in today's `sim_core`**): the
-//!   fabric joins the GPU hosts directly. The spec's `forwarding` field is the mark that these hosts forward;
-//!   `sim_core` needs (a) a per-host forwarding flag and latency (e.g. `NodeKind::Host` with a
-//!   `forwarding: Option<SimDuration>`, or a `Platform::forwarding_hosts` list) and (b) `Router::distances`
-//!   to pass through such hosts as it does through switches (today it skips every host but the destination).
+//! - [`Forwarding::Host`] (exact): the fabric joins the GPU hosts directly and every GPU is marked as
+//!   forwarding (`Platform::set_forwarding`), so a flow between non-neighbours is relayed by intermediate
+//!   GPUs and shares their optical ports with their own traffic. Relaying adds no latency beyond the cables'
+//!   (sim-core has no per-host forwarding latency yet).
 
 use std::collections::BTreeSet;
 
@@ -122,7 +121,7 @@ pub enum Forwarding {
         /// Forwarding latency of each I/O node traversal [ps]; see [`DEFAULT_FORWARDING_LATENCY`].
         hop_latency: SimDuration,
     },
-    /// Cables join GPU hosts directly; the hosts must forward, which `sim_core` does not do yet.
+    /// Cables join GPU hosts directly and the GPUs forward (relayed flows share their ports).
     Host,
 }
 
@@ -419,7 +418,13 @@ pub fn direct_fabric(spec: &DirectFabricSpec, device: &ComputeDevice) -> Result<
     for &(a, b) in &edges {
         g.connect(ends[a as usize], ends[b as usize], cable.clone());
     }
-    g.into_platform()
+    let mut platform = g.into_platform()?;
+    if spec.forwarding == Forwarding::Host {
+        for gpu in platform.hosts() {
+            platform.set_forwarding(gpu, true);
+        }
+    }
+    Ok(platform)
 }
 
 #[cfg(test)]
@@ -568,15 +573,16 @@ mod tests {
     }
 
     #[test]
-    fn host_forwarding_needs_sim_core_support() {
-        // Structure is exact, but sim_core routes only between neighbours until hosts may forward.
+    fn host_forwarding_relays_through_intermediate_gpus() {
+        // Every pair of a 5-GPU ring is routable; a route takes the ring distance in hops, relayed by GPUs.
         let p = direct_fabric(&spec(FabricShape::Ring { gpus: 5 }, 1, Forwarding::Host), &H100_SXM5.device).unwrap();
         assert_eq!((p.nodes.len(), p.links.len()), (5, 10));
+        assert!(p.nodes.iter().all(|n| n.forwards));
         let mut r = Router::new(&p);
         for a in 0..5u32 {
             for b in 0..5u32 {
-                let adjacent = (a + 1) % 5 == b || (b + 1) % 5 == a || a == b;
-                assert_eq!(r.route(&p, NodeId(a), NodeId(b), 0).is_ok(), adjacent, "{a} {b}");
+                let ring_distance = ((a + 5 - b) % 5).min((b + 5 - a) % 5) as usize;
+                assert_eq!(r.route(&p, NodeId(a), NodeId(b), 0).unwrap().links.len(), ring_distance, "{a} {b}");
             }
         }
     }
