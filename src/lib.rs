@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+pub mod collectives;
 pub mod output;
 pub mod run;
 pub mod scenario;

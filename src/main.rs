@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use clustersim::run::{execute, prepare, report, total_clocks};
+use clustersim::run::{execute, plan, report, total_clocks, Plan};
 use clustersim::scenario::{self, DataDir, ScenarioError};
 use clustersim::{output, QUICKSTART};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
@@ -94,15 +94,45 @@ fn read(file: &Path) -> Result<String, Failure> {
 
 fn validate(text: &str, name: &str, data_dir: Option<&Path>) -> Result<(), Failure> {
     let parsed = scenario::parse(text, name)?;
-    let prepared = prepare(parsed, text, name, &DataDir::resolve(data_dir), None)?;
-    println!(
-        "{name}: ok ({} variants, {} hosts, {} workers, {} server shards)",
-        prepared.variants.len(),
-        prepared.platform.hosts().len(),
-        prepared.deployment.workers.len(),
-        prepared.deployment.servers.len()
-    );
+    match plan(parsed, text, name, &DataDir::resolve(data_dir), None)? {
+        Plan::ParameterServer(p) => println!(
+            "{name}: ok ({} variants, {} hosts, {} workers, {} server shards)",
+            p.variants.len(),
+            p.platform.hosts().len(),
+            p.deployment.workers.len(),
+            p.deployment.servers.len()
+        ),
+        Plan::Collectives(p) => {
+            println!("{name}: ok ({} variants × {} message sizes)", p.variants.len(), p.sizes.len())
+        }
+    }
     Ok(())
+}
+
+/// A progress bar that appears only once a run has lasted a second.
+struct Progress {
+    bar: ProgressBar,
+    shown: std::sync::atomic::AtomicBool,
+    wall: Instant,
+}
+
+impl Progress {
+    fn new(total: u64, unit: &str, wall: Instant) -> Self {
+        let bar = ProgressBar::new(total);
+        let template = format!("{{spinner}} {{elapsed}} [{{bar:30}}] {{pos}}/{{len}} {unit}");
+        bar.set_style(ProgressStyle::with_template(&template).expect("valid template").progress_chars("=> "));
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        Progress { bar, shown: std::sync::atomic::AtomicBool::new(false), wall }
+    }
+
+    fn tick(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if !self.shown.load(Relaxed) && self.wall.elapsed().as_secs_f64() > 1.0 {
+            self.shown.store(true, Relaxed);
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        self.bar.inc(1);
+    }
 }
 
 fn run(
@@ -115,37 +145,76 @@ fn run(
     #[allow(clippy::disallowed_methods)] // wall time is printed to the terminal only
     let wall = Instant::now();
     let parsed = scenario::parse(text, name)?;
-    let prepared = prepare(parsed, text, name, &DataDir::resolve(data_dir), seed)?;
-    let out = out.unwrap_or_else(|| Path::new("out").join(&prepared.file.name));
-    println!("seed={} scenario={} variants={}", prepared.seed, prepared.file.name, prepared.variants.len());
-
-    let bar = ProgressBar::new(total_clocks(&prepared));
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} [{bar:30}] {pos}/{len} clocks")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    // Show the bar only for runs that last; quick runs print nothing extra.
-    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    let shown = std::sync::atomic::AtomicBool::new(false);
-    let outcomes = execute(&prepared, &|_| {
-        if !shown.load(std::sync::atomic::Ordering::Relaxed) && wall.elapsed().as_secs_f64() > 1.0 {
-            shown.store(true, std::sync::atomic::Ordering::Relaxed);
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    let scenario_name = parsed.name.clone();
+    let out = out.unwrap_or_else(|| Path::new("out").join(&scenario_name));
+    let files = match plan(parsed, text, name, &DataDir::resolve(data_dir), seed)? {
+        Plan::ParameterServer(prepared) => {
+            println!("seed={} scenario={} variants={}", prepared.seed, scenario_name, prepared.variants.len());
+            let progress = Progress::new(total_clocks(&prepared), "clocks", wall);
+            let outcomes = execute(&prepared, &|_| progress.tick())
+                .with_context(|| format!("running scenario {scenario_name}"))
+                .map_err(Failure::Other)?;
+            progress.bar.finish_and_clear();
+            let report = report(&prepared, &outcomes);
+            let files = output::render(&report).map_err(Failure::Other)?;
+            print_table(&report);
+            files
         }
-        bar.inc(1);
-    })
-    .with_context(|| format!("running scenario {}", prepared.file.name))
-    .map_err(Failure::Other)?;
-    bar.finish_and_clear();
-
-    let report = report(&prepared, &outcomes);
-    let files = output::render(&report).map_err(Failure::Other)?;
+        Plan::Collectives(prepared) => {
+            println!("seed={} scenario={} variants={}", prepared.seed, scenario_name, prepared.variants.len());
+            let progress = Progress::new(clustersim::collectives::total_points(&prepared), "points", wall);
+            let report = clustersim::collectives::execute(&prepared, &|| progress.tick())
+                .with_context(|| format!("running scenario {scenario_name}"))
+                .map_err(Failure::Other)?;
+            progress.bar.finish_and_clear();
+            let files = output::render_collectives(&report).map_err(Failure::Other)?;
+            print_collective_table(&report);
+            files
+        }
+    };
     output::replace_dir(&out, &files).map_err(Failure::Other)?;
-    print_table(&report);
-    println!("wrote {}/ ({})", out.display(), output::FILES.join(", "));
+    let names: Vec<&str> = files.iter().map(|(f, _)| *f).collect();
+    println!("wrote {}/ ({})", out.display(), names.join(", "));
     println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
     Ok(())
+}
+
+fn print_collective_table(report: &reports::CollectiveReport) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec!["variant", "platform", "ranks", "size", "time (s)", "algbw (GB/s)", "busbw (GB/s)"]);
+    for v in &report.variants {
+        for p in &v.points {
+            let row = vec![
+                v.name.clone(),
+                v.platform.clone(),
+                v.hosts.to_string(),
+                human_bytes(p.bytes),
+                format!("{:.6}", p.time_s),
+                format!("{:.2}", p.algbw_bytes_per_s / 1e9),
+                format!("{:.2}", p.busbw_bytes_per_s / 1e9),
+            ];
+            table.add_row(row.into_iter().enumerate().map(|(i, c)| {
+                let cell = Cell::new(c);
+                if i < 2 {
+                    cell
+                } else {
+                    cell.set_alignment(CellAlignment::Right)
+                }
+            }));
+        }
+    }
+    println!("{table}");
+}
+
+fn human_bytes(b: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (scale, unit) in UNITS {
+        if b >= scale && b % scale == 0 {
+            return format!("{} {unit}", b / scale);
+        }
+    }
+    format!("{b} B")
 }
 
 fn print_table(report: &reports::RunReport) {

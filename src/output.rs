@@ -35,6 +35,33 @@ pub fn render(report: &RunReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
     ])
 }
 
+/// Renders a collective benchmark's outputs into memory, as (file name, bytes): its summary,
+/// table, bus-bandwidth and time plots, and the link-load heatmap of the first variant small enough
+/// to have one (at its largest size).
+///
+/// # Errors
+/// If a plot fails to render.
+pub fn render_collectives(report: &reports::CollectiveReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut files = vec![
+        ("summary.json", reports::collective_summary_json(report).into_bytes()),
+        ("collectives.csv", reports::collective_csv(report).into_bytes()),
+        ("busbw.png", reports::busbw_png(report).context("rendering busbw.png")?),
+        ("busbw.svg", reports::busbw_svg(report).context("rendering busbw.svg")?.into_bytes()),
+        ("time.png", reports::time_png(report).context("rendering time.png")?),
+        ("time.svg", reports::time_svg(report).context("rendering time.svg")?.into_bytes()),
+    ];
+    if let Some(v) = report.variants.iter().find(|v| v.link_load.is_some()) {
+        let load = v.link_load.as_ref().expect("found");
+        let title = format!("{}: link load, {} (largest size)", report.scenario, v.name);
+        files.push(("link_load.png", reports::link_load_png(load, &title).context("rendering link_load.png")?));
+        files.push((
+            "link_load.svg",
+            reports::link_load_svg(load, &title).context("rendering link_load.svg")?.into_bytes(),
+        ));
+    }
+    Ok(files)
+}
+
 /// Replaces directory `dir` by one holding `files`; returns the paths written.
 ///
 /// # Errors

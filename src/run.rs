@@ -64,20 +64,21 @@ pub fn prepare(
         message,
     };
     let seed = seed.unwrap_or(file.seed);
-
-    let host = &file.platform.host;
-    if !(host.efficiency > 0.0 && host.efficiency <= 1.0) {
-        return Err(err("platform.host.efficiency", format!("{} is outside (0, 1]", host.efficiency)));
-    }
-    let device = ComputeDevice {
-        peak: host.peak.0,
-        efficiency: host.efficiency,
-        memory_bytes: host.memory.0,
-        memory_bandwidth: host.memory_bandwidth.0,
-        launch_overhead: host.launch_overhead.0,
+    let workload = match &file.workload {
+        WorkloadSpec::LogisticRegression { .. } => "LogisticRegression",
+        WorkloadSpec::MatrixFactorization { .. } => "MatrixFactorization",
+        WorkloadSpec::Collective { .. } => unreachable!("collective workloads are planned by crate::collectives"),
     };
-    let platform = build_platform(&file.platform.topology, &device).map_err(|(path, m)| err(&path, m))?;
-    let deployment = place(&file, &platform).map_err(|(path, m)| err(&path, m))?;
+    let (Some(runtime), Some(deployment_spec)) = (&file.runtime, &file.deployment) else {
+        let missing = if file.runtime.is_none() { "runtime" } else { "deployment" };
+        return Err(err(
+            missing,
+            format!("required by the {workload} workload (a ParameterServer runtime and its deployment)"),
+        ));
+    };
+
+    let platform = platform_of(&file.platform, "platform", seed).map_err(|(path, m)| err(&path, m))?;
+    let deployment = place(deployment_spec, &platform).map_err(|(path, m)| err(&path, m))?;
 
     let RuntimeSpec::ParameterServer {
         consistency,
@@ -87,7 +88,7 @@ pub fn prepare(
         message_overhead_bytes,
         objective_every,
         ssp_reads,
-    } = file.runtime.clone();
+    } = runtime.clone();
     if clocks == 0 {
         return Err(err("runtime.ParameterServer.clocks", "must be at least 1".into()));
     }
@@ -111,6 +112,8 @@ pub fn prepare(
             clocks: None,
             learning_rate: None,
             batch_size: None,
+            collective: None,
+            platform: None,
         }]
     } else {
         file.variants.clone()
@@ -127,6 +130,10 @@ pub fn prepare(
         if v.name.trim().is_empty() {
             return Err(verr("name", "must not be empty".into()));
         }
+        if v.platform.is_some() || v.collective.is_some() {
+            let field = if v.platform.is_some() { "platform" } else { "collective" };
+            return Err(verr(field, format!("only Collective workloads take a variant {field}; this is {workload}")));
+        }
         if specs[..i].iter().any(|o| o.name == v.name) {
             return Err(verr("name", format!("\"{}\" is used by an earlier variant", v.name)));
         }
@@ -137,11 +144,7 @@ pub fn prepare(
             key_bytes,
             message_overhead_bytes,
             objective_every,
-            network_model: match file.platform.network_model {
-                NetworkModelSpec::MaxMin => sim_core::NetworkModel::MaxMin,
-                NetworkModelSpec::Cm02 => sim_core::NetworkModel::Cm02,
-                NetworkModelSpec::Lv08 => sim_core::NetworkModel::Lv08,
-            },
+            network_model: network_model_of(&file.platform),
             ssp_reads: match ssp_reads {
                 SspReadsSpec::Latest => ps::SspReads::Latest,
                 SspReadsSpec::CompleteClocks => ps::SspReads::CompleteClocks,
@@ -181,6 +184,7 @@ fn workload_field(w: &WorkloadSpec, field: &str) -> String {
     match w {
         WorkloadSpec::LogisticRegression { .. } => format!("LogisticRegression.{field}"),
         WorkloadSpec::MatrixFactorization { .. } => format!("MatrixFactorization.{field}"),
+        WorkloadSpec::Collective { .. } => format!("Collective.{field}"),
     }
 }
 
@@ -261,6 +265,10 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
             };
             topologies::fat_tree(&spec, device).map_err(|e| (path("FatTree"), e.to_string()))
         }
+        TopologySpec::DgxNode { .. }
+        | TopologySpec::DgxCluster { .. }
+        | TopologySpec::KaryFatTree { .. }
+        | TopologySpec::OpticalFabric { .. } => unreachable!("built by platform_of"),
         TopologySpec::MultiDatacenter { regions, hosts_per_dc, lan_link, switch_latency } => {
             let spec = topologies::MultiDcSpec {
                 regions: regions.clone(),
@@ -275,8 +283,181 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
     }
 }
 
-fn place(file: &ScenarioFile, platform: &Platform) -> Result<PsDeployment, (String, String)> {
-    let d = &file.deployment;
+/// Plans any scenario: a parameter-server run ([`prepare`]) or a collective benchmark
+/// ([`crate::collectives::prepare`]).
+///
+/// # Errors
+/// As the planner of the scenario's workload.
+pub fn plan(
+    file: ScenarioFile,
+    text: &str,
+    file_name: &str,
+    data_dir: &DataDir,
+    seed: Option<u64>,
+) -> Result<Plan, ScenarioError> {
+    match file.workload {
+        WorkloadSpec::Collective { .. } => {
+            crate::collectives::prepare(file, text, file_name, seed).map(Plan::Collectives)
+        }
+        _ => prepare(file, text, file_name, data_dir, seed).map(Plan::ParameterServer),
+    }
+}
+
+/// A scenario ready to run.
+pub enum Plan {
+    /// Training on a parameter server.
+    ParameterServer(Prepared),
+    /// A collective benchmark.
+    Collectives(crate::collectives::PreparedCollectives),
+}
+
+/// The compute device and platform of `spec`; errors name fields under `prefix`. `seed` draws
+/// random optical fabrics.
+pub(crate) fn platform_of(
+    spec: &crate::scenario::PlatformSpec,
+    prefix: &str,
+    seed: u64,
+) -> Result<Platform, (String, String)> {
+    use crate::scenario::{DgxFabricFile, FabricShapeFile};
+    use topologies::catalogue;
+    let topo = |variant: &str, field: &str| format!("{prefix}.topology.{variant}.{field}");
+    let terr = |variant: &'static str, field: &'static str| {
+        let path = topo(variant, field);
+        move |e: topologies::TopologyError| (path, e.to_string())
+    };
+    match &spec.topology {
+        TopologySpec::DgxNode { node } | TopologySpec::DgxCluster { node, .. } => {
+            let variant = if matches!(spec.topology, TopologySpec::DgxNode { .. }) { "DgxNode" } else { "DgxCluster" };
+            let mut preset = catalogue::try_node(node).map_err(terr(variant, "node"))?;
+            preset.gpu.device = device_of(&spec.host, Some(preset.gpu.device.clone()), prefix)?;
+            match &spec.topology {
+                TopologySpec::DgxCluster { nodes, fabric, .. } => {
+                    let fabric = match *fabric {
+                        DgxFabricFile::SingleSwitch => topologies::DgxFabric::SingleSwitch,
+                        DgxFabricFile::LeafSpine { nics_per_leaf, spines, oversubscription } => {
+                            topologies::DgxFabric::LeafSpine { nics_per_leaf, spines, oversubscription }
+                        }
+                        DgxFabricFile::Rails { spines, oversubscription, pxn } => {
+                            topologies::DgxFabric::Rails { spines, oversubscription, pxn }
+                        }
+                    };
+                    let spec = topologies::DgxClusterSpec::new(*nodes, preset, fabric);
+                    topologies::dgx_cluster(&spec).map_err(terr(variant, "fabric"))
+                }
+                _ => {
+                    let latency =
+                        topologies::DgxClusterSpec::new(1, preset.clone(), topologies::DgxFabric::SingleSwitch)
+                            .nvswitch_latency;
+                    topologies::dgx_node(&preset, latency).map_err(terr(variant, "node"))
+                }
+            }
+        }
+        TopologySpec::OpticalFabric { shape, chiplet, chiplets_per_gpu, ports_per_neighbor, link_latency } => {
+            let device = device_of(&spec.host, None, prefix)?;
+            let chiplet = catalogue::try_optical_chiplet(chiplet).map_err(terr("OpticalFabric", "chiplet"))?;
+            let shape = match shape {
+                FabricShapeFile::Ring { gpus } => topologies::FabricShape::Ring { gpus: *gpus },
+                FabricShapeFile::Torus2d { x, y } => topologies::FabricShape::Torus2d { x: *x, y: *y },
+                FabricShapeFile::Torus3d { x, y, z } => topologies::FabricShape::Torus3d { x: *x, y: *y, z: *z },
+                FabricShapeFile::Permutations { gpus, degree, shifts } => topologies::FabricShape::Permutations {
+                    gpus: *gpus,
+                    degree: *degree,
+                    source: match shifts {
+                        Some(s) => topologies::PermutationSource::Shifts(s.clone()),
+                        None => topologies::PermutationSource::Random { seed },
+                    },
+                },
+                FabricShapeFile::Circuits { gpus, circuits } => {
+                    topologies::FabricShape::Circuits { gpus: *gpus, circuits: circuits.clone() }
+                }
+            };
+            let spec = topologies::DirectFabricSpec {
+                shape,
+                io: catalogue::OpticalIo { chiplet, chiplets_per_gpu: *chiplets_per_gpu },
+                ports_per_neighbor: *ports_per_neighbor,
+                link_latency: link_latency.0,
+                forwarding: topologies::Forwarding::Host,
+            };
+            topologies::direct_fabric(&spec, &device).map_err(terr("OpticalFabric", "shape"))
+        }
+        TopologySpec::KaryFatTree { k, host_link, oversubscription, fabric_link_latency, switch_latency } => {
+            let device = device_of(&spec.host, None, prefix)?;
+            let spec = topologies::KaryFatTreeSpec {
+                k: *k,
+                host_link: link_spec(host_link),
+                oversubscription: *oversubscription,
+                fabric_link_latency: fabric_link_latency.0,
+                switch_latency: switch_latency.0,
+            };
+            topologies::k_ary_fat_tree(&spec, &device).map_err(terr("KaryFatTree", "k"))
+        }
+        _ => {
+            let device = device_of(&spec.host, None, prefix)?;
+            build_platform(&spec.topology, &device).map_err(|(path, m)| (path.replacen("platform", prefix, 1), m))
+        }
+    }
+}
+
+/// The device of `host`: a catalogue GPU (or `base`) with the fields `host` gives overriding it.
+fn device_of(
+    host: &crate::scenario::HostSpec,
+    base: Option<ComputeDevice>,
+    prefix: &str,
+) -> Result<ComputeDevice, (String, String)> {
+    let field = |f: &str| format!("{prefix}.host.{f}");
+    let base = match &host.gpu {
+        Some(name) => Some(topologies::catalogue::try_gpu(name).map_err(|e| (field("gpu"), e.to_string()))?.device),
+        None => base,
+    };
+    let need = |f: &str| {
+        (
+            field(f),
+            "required unless the host names a catalogue GPU (gpu: \"h100-sxm5\") or the topology's node does".into(),
+        )
+    };
+    let device = ComputeDevice {
+        peak: match (host.peak, &base) {
+            (Some(p), _) => p.0,
+            (None, Some(b)) => b.peak,
+            (None, None) => return Err(need("peak")),
+        },
+        efficiency: match (host.efficiency, &base) {
+            (Some(e), _) => e,
+            (None, Some(b)) => b.efficiency,
+            (None, None) => return Err(need("efficiency")),
+        },
+        memory_bytes: match (host.memory, &base) {
+            (Some(m), _) => m.0,
+            (None, Some(b)) => b.memory_bytes,
+            (None, None) => return Err(need("memory")),
+        },
+        memory_bandwidth: match (host.memory_bandwidth, &base) {
+            (Some(m), _) => m.0,
+            (None, Some(b)) => b.memory_bandwidth,
+            (None, None) => return Err(need("memory_bandwidth")),
+        },
+        launch_overhead: host
+            .launch_overhead
+            .map(|d| d.0)
+            .or(base.as_ref().map(|b| b.launch_overhead))
+            .unwrap_or_default(),
+    };
+    if !(device.efficiency > 0.0 && device.efficiency <= 1.0) {
+        return Err((field("efficiency"), format!("{} is outside (0, 1]", device.efficiency)));
+    }
+    Ok(device)
+}
+
+/// The network model a platform spec selects.
+pub(crate) fn network_model_of(spec: &crate::scenario::PlatformSpec) -> sim_core::NetworkModel {
+    match spec.network_model {
+        NetworkModelSpec::MaxMin => sim_core::NetworkModel::MaxMin,
+        NetworkModelSpec::Cm02 => sim_core::NetworkModel::Cm02,
+        NetworkModelSpec::Lv08 => sim_core::NetworkModel::Lv08,
+    }
+}
+
+fn place(d: &crate::scenario::DeploymentSpec, platform: &Platform) -> Result<PsDeployment, (String, String)> {
     let hosts = platform.hosts();
     if d.workers == 0 {
         return Err(("deployment.workers".into(), "must be at least 1".into()));
@@ -367,6 +548,7 @@ fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (S
             };
             Ok(Data::Ratings(Arc::new(ratings)))
         }
+        WorkloadSpec::Collective { .. } => unreachable!("collective workloads load no data"),
     }
 }
 

@@ -26,10 +26,12 @@ pub struct ScenarioFile {
     pub platform: PlatformSpec,
     /// The ML program and its data.
     pub workload: WorkloadSpec,
-    /// The distributed runtime.
-    pub runtime: RuntimeSpec,
-    /// Placement of workers and server shards.
-    pub deployment: DeploymentSpec,
+    /// The distributed runtime (required by the parameter-server workloads).
+    #[serde(default)]
+    pub runtime: Option<RuntimeSpec>,
+    /// Placement of workers and server shards (required by the parameter-server workloads).
+    #[serde(default)]
+    pub deployment: Option<DeploymentSpec>,
     /// Straggler model (default: none).
     #[serde(default)]
     pub stragglers: StragglerSpec,
@@ -45,13 +47,40 @@ pub struct ScenarioFile {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformSpec {
-    /// Every host's compute device.
+    /// Every host's compute device: a catalogue GPU and/or explicit figures (default: the node
+    /// preset's GPU on DGX topologies).
+    #[serde(default)]
     pub host: HostSpec,
     /// How hosts are connected.
     pub topology: TopologySpec,
     /// How flows share links: `MaxMin` (default), or SimGrid's `Cm02` or `Lv08`.
     #[serde(default)]
     pub network_model: NetworkModelSpec,
+}
+
+/// A compute device (roofline model: see `sim_core::ComputeDevice`): a catalogue GPU by name,
+/// any of whose figures can be overridden, or every figure given explicitly.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    /// A GPU of the hardware catalogue: `"a100-sxm4-80gb"`, `"h100-sxm5"`, `"h200-sxm"`.
+    #[serde(default)]
+    pub gpu: Option<String>,
+    /// Peak arithmetic rate, e.g. `"100 GFLOP/s"`.
+    #[serde(default)]
+    pub peak: Option<FlopRate>,
+    /// Achieved share of peak, in (0, 1].
+    #[serde(default)]
+    pub efficiency: Option<f64>,
+    /// Memory capacity, e.g. `"64 GiB"`.
+    #[serde(default)]
+    pub memory: Option<Size>,
+    /// Memory bandwidth, e.g. `"20 GB/s"`.
+    #[serde(default)]
+    pub memory_bandwidth: Option<Bandwidth>,
+    /// Fixed cost of one kernel launch, e.g. `"5 us"` (default 0 without a catalogue GPU).
+    #[serde(default)]
+    pub launch_overhead: Option<Duration>,
 }
 
 /// Network sharing models (see `sim_core::flow::NetworkModel`).
@@ -65,27 +94,6 @@ pub enum NetworkModelSpec {
     Cm02,
     /// SimGrid's default LV08: CM02 with latency × 13.01, bandwidth × 0.97, weight-S 20537.
     Lv08,
-}
-
-/// A compute device (roofline model: see `sim_core::ComputeDevice`).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct HostSpec {
-    /// Peak arithmetic rate, e.g. `"100 GFLOP/s"`.
-    pub peak: FlopRate,
-    /// Achieved share of peak, in (0, 1].
-    pub efficiency: f64,
-    /// Memory capacity, e.g. `"64 GiB"`.
-    pub memory: Size,
-    /// Memory bandwidth, e.g. `"20 GB/s"`.
-    pub memory_bandwidth: Bandwidth,
-    /// Fixed cost of one kernel launch, e.g. `"5 us"` (default 0).
-    #[serde(default = "zero_duration")]
-    pub launch_overhead: Duration,
-}
-
-fn zero_duration() -> Duration {
-    Duration(sim_core::SimDuration::ZERO)
 }
 
 /// A cable: bandwidth of each direction and propagation latency.
@@ -131,6 +139,48 @@ pub enum TopologySpec {
         /// Per-switch forwarding latency.
         switch_latency: Duration,
     },
+    /// One DGX-class node: 8 GPUs on an NVSwitch (catalogue node, e.g. `"dgx-h100"`).
+    DgxNode {
+        /// Catalogue node: `"dgx-a100"` or `"dgx-h100"`.
+        node: String,
+    },
+    /// DGX-class nodes whose NICs plug into a network fabric.
+    DgxCluster {
+        /// Number of nodes.
+        nodes: u32,
+        /// Catalogue node: `"dgx-a100"` or `"dgx-h100"`.
+        node: String,
+        /// The network the NICs plug into.
+        fabric: DgxFabricFile,
+    },
+    /// Three-level k-ary fat-tree (Al-Fares et al., SIGCOMM 2008): k³/4 hosts.
+    KaryFatTree {
+        /// Switch radix k (even).
+        k: u32,
+        /// Host–edge cable.
+        host_link: LinkSpecFile,
+        /// Edge oversubscription (1 = non-blocking).
+        oversubscription: f64,
+        /// Latency of edge–aggregation and aggregation–core cables.
+        fabric_link_latency: Duration,
+        /// Per-switch forwarding latency.
+        switch_latency: Duration,
+    },
+    /// GPUs joined directly by optical I/O chiplet ports (no switches); GPUs relay traffic.
+    OpticalFabric {
+        /// Which GPUs are joined.
+        shape: FabricShapeFile,
+        /// Catalogue optical chiplet (default `"teraphy"`: 8 ports × 128 Gb/s).
+        #[serde(default = "teraphy")]
+        chiplet: String,
+        /// Chiplets per GPU.
+        chiplets_per_gpu: u32,
+        /// Ports bundled into each neighbour cable (default 1).
+        #[serde(default = "one_u32")]
+        ports_per_neighbor: u32,
+        /// Fibre latency of each cable, e.g. `"25 ns"` (≈ 5 ns/m).
+        link_latency: Duration,
+    },
     /// Data centers in cloud regions, each a star LAN, joined by measured WAN paths.
     MultiDatacenter {
         /// Region ids as in the measured data, e.g. `"aws:us-east-1"`.
@@ -141,6 +191,77 @@ pub enum TopologySpec {
         lan_link: LinkSpecFile,
         /// Switch forwarding latency.
         switch_latency: Duration,
+    },
+}
+
+/// The network a DGX cluster's NICs plug into (see `topologies::DgxFabric`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum DgxFabricFile {
+    /// One ideal non-blocking switch.
+    SingleSwitch,
+    /// Leaf/spine.
+    LeafSpine {
+        /// NICs per leaf.
+        nics_per_leaf: u32,
+        /// Spine switches.
+        spines: u32,
+        /// Leaf oversubscription (1 = non-blocking).
+        oversubscription: f64,
+    },
+    /// Rail-optimized: NIC g of every node on rail switch g; rails joined by spines (0 = rail-only).
+    Rails {
+        /// Spine switches joining the rails (0 = rail-only).
+        spines: u32,
+        /// Rail-to-spine oversubscription.
+        oversubscription: f64,
+        /// NCCL's PXN cables from each NVSwitch to its node's NICs.
+        #[serde(default)]
+        pxn: bool,
+    },
+}
+
+/// Shapes of optical direct-connect fabrics (see `topologies::FabricShape`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum FabricShapeFile {
+    /// A ring of `gpus`.
+    Ring {
+        /// GPUs, ≥ 3.
+        gpus: u32,
+    },
+    /// A 2D torus of x · y GPUs.
+    Torus2d {
+        /// First side, ≥ 3.
+        x: u32,
+        /// Second side, ≥ 3.
+        y: u32,
+    },
+    /// A 3D torus of x · y · z GPUs.
+    Torus3d {
+        /// First side, ≥ 3.
+        x: u32,
+        /// Second side, ≥ 3.
+        y: u32,
+        /// Third side, ≥ 3.
+        z: u32,
+    },
+    /// A degree-d fabric from d/2 permutations: seeded random rings, or fixed shifts.
+    Permutations {
+        /// GPUs.
+        gpus: u32,
+        /// Degree d (even).
+        degree: u32,
+        /// Fixed shifts (TopoOpt-style rings); random rings from the scenario seed when absent.
+        #[serde(default)]
+        shifts: Option<Vec<u32>>,
+    },
+    /// Explicit circuits (GPU pairs), as an optical circuit switch holds them.
+    Circuits {
+        /// GPUs.
+        gpus: u32,
+        /// GPU pairs.
+        circuits: Vec<(u32, u32)>,
     },
 }
 
@@ -163,6 +284,20 @@ pub enum WorkloadSpec {
         #[serde(default)]
         l2: f64,
     },
+    /// One collective over a sweep of message sizes, reporting time and bus bandwidth (as
+    /// nccl-tests defines it); every variant runs every size on an otherwise idle network.
+    Collective {
+        /// The collective and its algorithm.
+        collective: CollectiveFile,
+        /// Message sizes `S` (nccl-tests' size: each rank's buffer for all-reduce), e.g. `"64 MiB"`.
+        sizes: Vec<Size>,
+        /// Pipelined chunks per collective (default 1).
+        #[serde(default = "one_u32")]
+        chunks: u32,
+        /// Participating hosts: the first `ranks` hosts of the platform (default: all).
+        #[serde(default)]
+        ranks: Option<u32>,
+    },
     /// Matrix factorisation by SGD.
     MatrixFactorization {
         /// Ratings source.
@@ -180,6 +315,64 @@ pub enum WorkloadSpec {
         #[serde(default)]
         l2: f64,
     },
+}
+
+/// A collective, as `sim_core::collective::Collective` (nccl-tests' operations).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum CollectiveFile {
+    /// All-reduce by the given algorithm.
+    AllReduce(AllReduceFile),
+    /// Ring reduce-scatter.
+    ReduceScatter,
+    /// Ring all-gather.
+    AllGather,
+    /// All-to-all.
+    AllToAll(AllToAllFile),
+    /// Broadcast from rank `root`.
+    Broadcast {
+        /// The rank holding the data.
+        root: u32,
+        /// How the data spreads.
+        algorithm: BroadcastFile,
+    },
+}
+
+/// All-reduce algorithms.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum AllReduceFile {
+    /// Ring reduce-scatter, then ring all-gather.
+    Ring,
+    /// NCCL's double binary tree.
+    DoubleBinaryTree,
+    /// Rabenseifner's recursive halving-doubling.
+    HalvingDoubling,
+    /// Ring inside groups of `group_size` consecutive ranks, ring across groups.
+    Hierarchical {
+        /// Ranks per group (GPUs per node).
+        group_size: u32,
+    },
+}
+
+/// All-to-all algorithms.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum AllToAllFile {
+    /// Every transfer at once.
+    AllAtOnce,
+    /// p − 1 pairwise rounds.
+    Pairwise,
+}
+
+/// Broadcast algorithms.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub enum BroadcastFile {
+    /// A pipelined chain.
+    Pipeline,
+    /// A binomial tree.
+    BinomialTree,
 }
 
 /// Where ratings come from.
@@ -256,6 +449,12 @@ fn default_overhead() -> u32 {
 }
 fn one() -> u64 {
     1
+}
+fn one_u32() -> u32 {
+    1
+}
+fn teraphy() -> String {
+    "teraphy".into()
 }
 
 /// Consistency models.
@@ -349,6 +548,12 @@ pub struct VariantSpec {
     /// Overrides the workload's `batch_size`.
     #[serde(default)]
     pub batch_size: Option<u32>,
+    /// Overrides a `Collective` workload's collective (e.g. another algorithm).
+    #[serde(default)]
+    pub collective: Option<CollectiveFile>,
+    /// Runs this variant on another platform (collective workloads).
+    #[serde(default)]
+    pub platform: Option<PlatformSpec>,
 }
 
 /// A problem with a scenario, located in its file.

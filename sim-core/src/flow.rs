@@ -307,9 +307,12 @@ impl FlowNetwork {
         let owners_of_links: Vec<u32> = links.iter().map(|&l| self.owner[l as usize]).collect();
         let distinct = owners_of_links.iter().enumerate().all(|(i, o)| !owners_of_links[..i].contains(o));
         let (owners, coeff) = if p.crosstraffic == 0.0 && distinct {
-            // The common case: each link is its own medium, used once, with coefficient 1.
-            let coeff = vec![1.0; owners_of_links.len()];
-            (owners_of_links, coeff)
+            // The common case: each link is its own medium, used once, with coefficient 1. Owners are
+            // kept sorted, as in the general case, so the solver's tie-breaking order is canonical.
+            let mut owners = owners_of_links;
+            owners.sort_unstable();
+            let coeff = vec![1.0; owners.len()];
+            (owners, coeff)
         } else {
             // (owner, coefficient), merged per owner: half-duplex media and ACK cross-traffic.
             let mut uses: Vec<(u32, f64)> = owners_of_links.iter().map(|&o| (o, 1.0)).collect();

@@ -1,0 +1,325 @@
+//! The executor: runs schedules as flows on a [`FlowNetwork`].
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use super::schedule::Schedule;
+use super::CollectiveError;
+use crate::flow::{Completion, FlowId, FlowNetwork};
+use crate::platform::{NodeId, Platform};
+use crate::rng::mix64;
+use crate::routing::{Route, Router};
+use crate::time::{transfer_time, BytesPerSec, SimDuration, SimTime};
+
+/// How an [`Execution`] charges local work and picks paths.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecOptions {
+    /// Rate at which a receiver reduces an incoming reducing transfer into its buffer
+    /// [bytes/s]; `None` (the default) makes reductions free. A transfer's dependents wait for
+    /// its arrival plus `reduction_overhead + bytes / reduction_rate`.
+    pub reduction_rate: Option<BytesPerSec>,
+    /// Fixed cost of each reduction (a kernel launch) [ps]; charged only with a `reduction_rate`.
+    pub reduction_overhead: SimDuration,
+    /// Salt of the ECMP key. A transfer from host `a` to host `b` is routed with key
+    /// `mix64(flow_key ^ mix64(a << 32 | b))`, so all transfers of one connection follow one path
+    /// (as a connection does under hash-based ECMP) and collectives with different salts may
+    /// spread differently.
+    pub flow_key: u64,
+    /// Whether to keep an [`OpRecord`] per op (O(ops) memory; for tests and traces).
+    pub record: bool,
+}
+
+impl ExecOptions {
+    /// The time a receiver spends reducing `bytes` [ps].
+    pub fn reduction_time(&self, bytes: u64) -> SimDuration {
+        match self.reduction_rate {
+            Some(rate) => self.reduction_overhead + transfer_time(bytes, rate),
+            None => SimDuration::ZERO,
+        }
+    }
+}
+
+/// Counters of one collective.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CollectiveStats {
+    /// When the collective was asked to start [ps].
+    pub start: SimTime,
+    /// When its last op completed, including the last reduction [ps]; `start` if it has no ops.
+    pub end: SimTime,
+    /// Flows started (one per op).
+    pub flows: u64,
+    /// Bytes sent, summed over flows (not over the links they cross) [bytes].
+    pub bytes: u64,
+}
+
+impl CollectiveStats {
+    /// `end − start` [ps].
+    pub fn duration(&self) -> SimDuration {
+        self.end - self.start
+    }
+}
+
+/// What happened to one op (kept when [`ExecOptions::record`] is set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpRecord {
+    /// The op.
+    pub op: u64,
+    /// When its flow started [ps].
+    pub started: SimTime,
+    /// When its last byte arrived [ps].
+    pub finished: SimTime,
+}
+
+const READY: u8 = 0;
+const DONE: u8 = 1;
+
+/// Routes cached per sending rank (a ring rank talks to one peer, a tree rank to three).
+const ROUTES_PER_RANK: usize = 4;
+
+/// One collective in progress: a [`Schedule`] mapped onto hosts, driven by the flows it starts.
+///
+/// The executor keeps state only for ops that are ready, in flight, or waiting with some but not
+/// all dependencies done, so a schedule of tens of millions of ops runs in memory proportional to
+/// its frontier (about `p` ops for the ring), not to its size.
+///
+/// **Driving it.** [`run`] drives a set of executions on a network. An outer event loop can drive
+/// one itself: call [`Self::issue`] at [`Self::next_time`] (and right after delivering
+/// completions), and hand every flow completion to [`Self::on_completion`], which claims the
+/// flows this execution started (recognized by [`FlowId`]). Ops that become ready at the same
+/// instant start in the order they became ready (FIFO), so a run is deterministic.
+#[derive(Debug)]
+pub struct Execution {
+    schedule: Box<dyn Schedule>,
+    hosts: Vec<NodeId>,
+    options: ExecOptions,
+    ops: u64,
+    done: u64,
+    /// (time, seq, op, READY | DONE).
+    timers: BinaryHeap<Reverse<(SimTime, u64, u64, u8)>>,
+    seq: u64,
+    /// Remaining dependency counts of ops with at least one (but not every) dependency done.
+    waiting: BTreeMap<u64, u32>,
+    /// Flows in flight: op and whether it reduces.
+    in_flight: BTreeMap<FlowId, (u64, bool)>,
+    routes: Vec<Vec<(u32, Route)>>,
+    scratch: Vec<u64>,
+    stats: CollectiveStats,
+    records: Vec<OpRecord>,
+}
+
+impl Execution {
+    /// An execution of `schedule` whose rank `i` runs on `hosts[i]`, starting at `start`.
+    ///
+    /// # Errors
+    /// [`CollectiveError::RankMismatch`] if `hosts.len() != schedule.ranks()`.
+    pub fn new(
+        schedule: Box<dyn Schedule>,
+        hosts: Vec<NodeId>,
+        start: SimTime,
+        options: ExecOptions,
+    ) -> Result<Self, CollectiveError> {
+        if hosts.len() != schedule.ranks() {
+            return Err(CollectiveError::RankMismatch { ranks: schedule.ranks(), hosts: hosts.len() });
+        }
+        let mut e = Execution {
+            ops: schedule.ops(),
+            done: 0,
+            timers: BinaryHeap::new(),
+            seq: 0,
+            waiting: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            routes: vec![Vec::new(); hosts.len()],
+            scratch: Vec::new(),
+            stats: CollectiveStats { start, end: start, flows: 0, bytes: 0 },
+            records: Vec::new(),
+            schedule,
+            hosts,
+            options,
+        };
+        let mut roots = Vec::new();
+        e.schedule.roots(&mut roots);
+        for op in roots {
+            e.push(start, op, READY);
+        }
+        Ok(e)
+    }
+
+    /// The schedule being run.
+    pub fn schedule(&self) -> &dyn Schedule {
+        &*self.schedule
+    }
+
+    /// The earliest instant at which this execution has something to do without waiting for a
+    /// flow (an op to start, a reduction to finish) [ps].
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.timers.peek().map(|Reverse((t, ..))| *t)
+    }
+
+    /// Whether every op has completed.
+    pub fn is_finished(&self) -> bool {
+        self.done == self.ops
+    }
+
+    /// Counters so far; `end` is final once [`Self::is_finished`].
+    pub fn stats(&self) -> CollectiveStats {
+        self.stats
+    }
+
+    /// One record per completed op, in completion order (empty unless [`ExecOptions::record`]).
+    pub fn records(&self) -> &[OpRecord] {
+        &self.records
+    }
+
+    /// Takes the completion of a flow if this execution started it; returns whether it did.
+    pub fn on_completion(&mut self, c: &Completion) -> bool {
+        let Some((op, reduce)) = self.in_flight.remove(&c.flow) else {
+            return false;
+        };
+        if self.options.record {
+            self.records.push(OpRecord { op, started: c.started, finished: c.finished });
+        }
+        let delay = if reduce { self.options.reduction_time(c.bytes) } else { SimDuration::ZERO };
+        self.push(c.finished + delay, op, DONE);
+        true
+    }
+
+    /// Processes everything due by `now` [ps]: completes ops whose reduction has finished and
+    /// starts, at `now`, every op whose dependencies are all done.
+    ///
+    /// # Errors
+    /// [`CollectiveError::Routing`] if two hosts that must talk are not connected;
+    /// [`CollectiveError::StartInPast`] if an op is due before the network's current time (the
+    /// execution was created with a start time in the network's past).
+    ///
+    /// # Panics
+    /// If `now` is after an unprocessed event of `net` (see [`FlowNetwork::start`]).
+    pub fn issue(
+        &mut self,
+        platform: &Platform,
+        router: &mut Router,
+        net: &mut FlowNetwork,
+        now: SimTime,
+    ) -> Result<(), CollectiveError> {
+        while let Some(&Reverse((t, _, op, kind))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            if kind == READY && t < net.now() {
+                return Err(CollectiveError::StartInPast { start: t, now: net.now() });
+            }
+            self.timers.pop();
+            if kind == DONE {
+                self.complete(op, t);
+            } else {
+                self.start(platform, router, net, op, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, t: SimTime, op: u64, kind: u8) {
+        self.timers.push(Reverse((t, self.seq, op, kind)));
+        self.seq += 1;
+    }
+
+    fn complete(&mut self, op: u64, t: SimTime) {
+        self.done += 1;
+        self.stats.end = self.stats.end.max(t);
+        let mut next = std::mem::take(&mut self.scratch);
+        next.clear();
+        self.schedule.dependents(op, &mut next);
+        for &d in &next {
+            let ready = match self.schedule.deps(d) {
+                1 => true,
+                n => {
+                    let left = self.waiting.entry(d).or_insert(n);
+                    *left -= 1;
+                    *left == 0
+                }
+            };
+            if ready {
+                self.waiting.remove(&d);
+                self.push(t, d, READY);
+            }
+        }
+        self.scratch = next;
+    }
+
+    fn start(
+        &mut self,
+        platform: &Platform,
+        router: &mut Router,
+        net: &mut FlowNetwork,
+        op: u64,
+        now: SimTime,
+    ) -> Result<(), CollectiveError> {
+        let t = self.schedule.transfer(op);
+        let (src, dst) = (self.hosts[t.src as usize], self.hosts[t.dst as usize]);
+        let cache = &mut self.routes[t.src as usize];
+        let route = match cache.iter().position(|(d, _)| *d == t.dst) {
+            Some(i) => &cache[i].1,
+            None => {
+                let key = mix64(self.options.flow_key ^ mix64(u64::from(src.0) << 32 | u64::from(dst.0)));
+                let route = router.route(platform, src, dst, key)?;
+                if cache.len() == ROUTES_PER_RANK {
+                    cache.remove(0);
+                }
+                cache.push((t.dst, route));
+                &cache.last().expect("just pushed").1
+            }
+        };
+        let flow = net.start(now, route, t.bytes, op);
+        self.in_flight.insert(flow, (op, t.reduce));
+        self.stats.flows += 1;
+        self.stats.bytes += t.bytes;
+        Ok(())
+    }
+}
+
+/// Runs `executions` concurrently on `net` until all have finished; returns the completions of
+/// flows none of them started (other traffic already on the network), in completion order.
+///
+/// The network may already carry other flows: they share links with the collectives' flows (so
+/// contention is real) and keep running after this returns if they have not finished.
+///
+/// # Errors
+/// [`CollectiveError::Routing`] if two hosts that must talk are not connected;
+/// [`CollectiveError::StartInPast`] if an execution starts before the network's current time.
+///
+/// # Panics
+/// If the executions stall with ops left and nothing pending (a schedule that breaks the
+/// [`Schedule`] contract).
+///
+/// # Complexity
+/// O(ops · (log frontier + route lookup)) on top of the network's own work; memory O(frontier).
+pub fn run(
+    platform: &Platform,
+    router: &mut Router,
+    net: &mut FlowNetwork,
+    executions: &mut [Execution],
+) -> Result<Vec<Completion>, CollectiveError> {
+    let mut other = Vec::new();
+    while !executions.iter().all(Execution::is_finished) {
+        let due = executions.iter().filter_map(Execution::next_time).min();
+        let flow = net.next_time();
+        let t = match (due, flow) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(t), None) | (None, Some(t)) => t,
+            (None, None) => panic!("collective stalled: ops remain but none is ready or in flight"),
+        };
+        if t < net.now() {
+            return Err(CollectiveError::StartInPast { start: t, now: net.now() });
+        }
+        if flow == Some(t) {
+            for c in net.advance(t) {
+                if !executions.iter_mut().any(|e| e.on_completion(&c)) {
+                    other.push(c);
+                }
+            }
+        }
+        for e in executions.iter_mut() {
+            e.issue(platform, router, net, t)?;
+        }
+    }
+    Ok(other)
+}
