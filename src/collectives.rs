@@ -90,16 +90,7 @@ pub fn prepare(
         ));
     }
     let variants_spec = if file.variants.is_empty() {
-        vec![crate::scenario::VariantSpec {
-            name: label(&collective),
-            consistency: None,
-            stragglers: None,
-            clocks: None,
-            learning_rate: None,
-            batch_size: None,
-            collective: None,
-            platform: None,
-        }]
+        vec![crate::scenario::VariantSpec::named(label(&collective))]
     } else {
         file.variants.clone()
     };
@@ -112,11 +103,8 @@ pub fn prepare(
             path: vpath(field),
             message: m,
         };
-        if v.name.trim().is_empty() {
-            return Err(verr("name", "must not be empty".into()));
-        }
-        if variants_spec[..i].iter().any(|o| o.name == v.name) {
-            return Err(verr("name", format!("\"{}\" is used by an earlier variant", v.name)));
+        if let Some(problem) = crate::scenario::variant_name_problem(&variants_spec, i) {
+            return Err(verr("name", problem));
         }
         if let Some(f) = [
             v.consistency.map(|_| "consistency"),

@@ -105,16 +105,7 @@ pub fn prepare(
     let base_stragglers = stragglers(&file.stragglers).map_err(|m| err("stragglers", m))?;
 
     let specs: Vec<crate::scenario::VariantSpec> = if file.variants.is_empty() {
-        vec![crate::scenario::VariantSpec {
-            name: consistency_of(consistency).label(),
-            consistency: None,
-            stragglers: None,
-            clocks: None,
-            learning_rate: None,
-            batch_size: None,
-            collective: None,
-            platform: None,
-        }]
+        vec![crate::scenario::VariantSpec::named(consistency_of(consistency).label())]
     } else {
         file.variants.clone()
     };
@@ -127,15 +118,12 @@ pub fn prepare(
             path: at(field),
             message: m,
         };
-        if v.name.trim().is_empty() {
-            return Err(verr("name", "must not be empty".into()));
+        if let Some(problem) = crate::scenario::variant_name_problem(&specs, i) {
+            return Err(verr("name", problem));
         }
         if v.platform.is_some() || v.collective.is_some() {
             let field = if v.platform.is_some() { "platform" } else { "collective" };
             return Err(verr(field, format!("only Collective workloads take a variant {field}; this is {workload}")));
-        }
-        if specs[..i].iter().any(|o| o.name == v.name) {
-            return Err(verr("name", format!("\"{}\" is used by an earlier variant", v.name)));
         }
         let config = PsConfig {
             consistency: consistency_of(v.consistency.unwrap_or(consistency)),

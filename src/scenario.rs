@@ -528,7 +528,7 @@ pub enum StragglerSpec {
 }
 
 /// A variant: a name and the fields it overrides.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct VariantSpec {
     /// Label in reports.
@@ -554,6 +554,26 @@ pub struct VariantSpec {
     /// Runs this variant on another platform (collective workloads).
     #[serde(default)]
     pub platform: Option<PlatformSpec>,
+}
+
+impl VariantSpec {
+    /// A variant that overrides nothing.
+    pub fn named(name: impl Into<String>) -> Self {
+        VariantSpec { name: name.into(), ..Self::default() }
+    }
+}
+
+/// What is wrong with the name of variant `i` of `variants`, if anything (empty, or used by an
+/// earlier variant).
+pub fn variant_name_problem(variants: &[VariantSpec], i: usize) -> Option<String> {
+    let name = &variants[i].name;
+    if name.trim().is_empty() {
+        Some("must not be empty".into())
+    } else if variants[..i].iter().any(|o| &o.name == name) {
+        Some(format!("\"{name}\" is used by an earlier variant"))
+    } else {
+        None
+    }
 }
 
 /// A problem with a scenario, located in its file.
