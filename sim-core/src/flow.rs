@@ -388,7 +388,9 @@ impl FlowNetwork {
     }
 
     /// Time of the next latency end, completion or scheduled link change, if any. Re-solves rates
-    /// first if flows started or ended, or links changed, since the last solve.
+    /// first if flows started or ended, or links changed, since the last solve. A flow stalled on
+    /// a down link has no completion until the link returns, so with no link change scheduled this
+    /// can be `None` while [`Self::active`] is not zero.
     pub fn next_time(&mut self) -> Option<SimTime> {
         self.resolve_if_dirty();
         let link = self.link_events.peek().map(|Reverse(e)| e.0);
