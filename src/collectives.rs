@@ -183,6 +183,7 @@ fn topology_name(t: &crate::scenario::TopologySpec) -> String {
             FabricShapeFile::Circuits { .. } => "optical circuits".into(),
         },
         TopologySpec::MultiDatacenter { .. } => "multi-datacenter WAN".into(),
+        TopologySpec::TopologyZoo { graph, .. } => format!("{graph} WAN (Topology Zoo)"),
     }
 }
 

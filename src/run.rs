@@ -256,7 +256,8 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
         TopologySpec::DgxNode { .. }
         | TopologySpec::DgxCluster { .. }
         | TopologySpec::KaryFatTree { .. }
-        | TopologySpec::OpticalFabric { .. } => unreachable!("built by platform_of"),
+        | TopologySpec::OpticalFabric { .. }
+        | TopologySpec::TopologyZoo { .. } => unreachable!("built by platform_of"),
         TopologySpec::MultiDatacenter { regions, hosts_per_dc, lan_link, switch_latency } => {
             let spec = topologies::MultiDcSpec {
                 regions: regions.clone(),
@@ -367,6 +368,25 @@ pub(crate) fn platform_of(
                 forwarding: topologies::Forwarding::Host,
             };
             topologies::direct_fabric(&spec, &device).map_err(terr("OpticalFabric", "shape"))
+        }
+        TopologySpec::TopologyZoo {
+            graph,
+            data_centers,
+            hosts_per_dc,
+            lan_link,
+            wan_bandwidth,
+            switch_latency,
+            wan_price_per_gb,
+        } => {
+            let device = device_of(&spec.host, None, prefix)?;
+            let mut zoo = topologies::ZooWanSpec::new(graph.clone(), *hosts_per_dc, link_spec(lan_link));
+            zoo.data_centers = data_centers.clone();
+            zoo.wan_bandwidth = wan_bandwidth.0;
+            zoo.wan_price_per_gb = *wan_price_per_gb;
+            if let Some(l) = switch_latency {
+                zoo.switch_latency = l.0;
+            }
+            topologies::zoo_wan(&zoo, &device).map_err(terr("TopologyZoo", "graph"))
         }
         TopologySpec::KaryFatTree { k, host_link, oversubscription, fabric_link_latency, switch_latency } => {
             let device = device_of(&spec.host, None, prefix)?;

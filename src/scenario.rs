@@ -181,6 +181,28 @@ pub enum TopologySpec {
         /// Fibre latency of each cable, e.g. `"25 ns"` (≈ 5 ns/m).
         link_latency: Duration,
     },
+    /// A research/ISP backbone from the Topology Zoo (`"Abilene"`, `"Geant2012"`, `"Sprint"`,
+    /// `"Nordu2005"`): a data center (star LAN) at each chosen PoP, backbone links with fibre
+    /// latency from their length (5 µs/km) and an **assumed** capacity (the Zoo has none).
+    TopologyZoo {
+        /// Graph name.
+        graph: String,
+        /// PoPs that host a data center, by name (default: every PoP, in file order).
+        #[serde(default)]
+        data_centers: Vec<String>,
+        /// Hosts in each data center.
+        hosts_per_dc: u32,
+        /// Host–PoP cable.
+        lan_link: LinkSpecFile,
+        /// Assumed capacity of every backbone link, each way, e.g. `"100 Gbps"`.
+        wan_bandwidth: Bandwidth,
+        /// PoP switch forwarding latency (default 0.5 µs).
+        #[serde(default)]
+        switch_latency: Option<Duration>,
+        /// Price of backbone traffic [USD per 10⁹ bytes] (default 0).
+        #[serde(default)]
+        wan_price_per_gb: f64,
+    },
     /// Data centers in cloud regions, each a star LAN, joined by measured WAN paths.
     MultiDatacenter {
         /// Region ids as in the measured data, e.g. `"aws:us-east-1"`.
