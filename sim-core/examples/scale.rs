@@ -8,6 +8,8 @@
 //! ```
 //!
 //! Hosts sit on a non-blocking two-level leaf/spine fat-tree of 400 Gb/s ports, 32 hosts per leaf.
+//! Paths are chosen by hash-based ECMP; a third argument `dmodk` selects destination-mod-k routing
+//! instead (as an InfiniBand fat-tree is routed).
 #![allow(clippy::disallowed_methods)] // wall-clock timing is what this example measures
 
 use std::time::Instant;
@@ -15,37 +17,11 @@ use std::time::Instant;
 use sim_core::collective::{
     run_collective, AllReduceAlgorithm, AllToAllAlgorithm, Collective, CollectiveSpec, ExecOptions,
 };
-use sim_core::platform::LinkSpec;
-use sim_core::{BytesPerSec, ComputeDevice, FlopPerSec, FlowNetwork, NodeId, Platform, Router, SimDuration, SimTime};
+use sim_core::{FlowNetwork, PathSelection, Router, SimTime};
 
-fn fat_tree(hosts: u32) -> Platform {
-    let per_leaf = 32.min(hosts);
-    let leaves = hosts.div_ceil(per_leaf);
-    let mut p = Platform::new();
-    let dev = ComputeDevice {
-        peak: FlopPerSec(1),
-        efficiency: 1.0,
-        memory_bytes: 1,
-        memory_bandwidth: BytesPerSec(1),
-        launch_overhead: SimDuration::ZERO,
-    };
-    let host_ids: Vec<NodeId> = (0..hosts).map(|i| p.add_host(format!("h{i}"), dev.clone(), 0)).collect();
-    let spines: Vec<NodeId> =
-        (0..16).map(|i| p.add_switch(format!("spine{i}"), SimDuration::from_ns(300), 0)).collect();
-    let host_link = LinkSpec::new(BytesPerSec(50_000_000_000), SimDuration::from_ns(500));
-    // Non-blocking: 32 hosts × 50 GB/s up each leaf = 16 spines × 100 GB/s.
-    let uplink = LinkSpec::new(BytesPerSec(100_000_000_000), SimDuration::from_ns(500));
-    for l in 0..leaves {
-        let leaf = p.add_switch(format!("leaf{l}"), SimDuration::from_ns(300), 0);
-        for &h in &host_ids[(l * per_leaf) as usize..((l + 1) * per_leaf).min(hosts) as usize] {
-            p.connect(h, leaf, &host_link);
-        }
-        for &s in &spines {
-            p.connect(leaf, s, &uplink);
-        }
-    }
-    p
-}
+#[path = "../benches/common/leaf_spine.rs"]
+mod leaf_spine;
+use leaf_spine::fat_tree;
 
 /// Peak resident memory of this process [bytes] (Linux `VmHWM`).
 fn peak_rss() -> u64 {
@@ -63,24 +39,30 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let what = args.get(1).map(String::as_str).unwrap_or("ring");
     let n: u32 = args.get(2).map(|s| s.parse().expect("a number")).unwrap_or(1024);
+    let selection = match args.get(3).map(String::as_str) {
+        None | Some("hash") => PathSelection::Hash,
+        Some("dmodk") => PathSelection::DestinationModK,
+        Some(other) => panic!("unknown path selection {other}: hash or dmodk"),
+    };
     let wall = Instant::now();
     match what {
         "ring" | "alltoall" => {
             let p = fat_tree(n);
             let hosts = p.hosts();
-            let mut router = Router::new(&p);
+            let mut router = Router::with_selection(&p, selection);
             let mut net = FlowNetwork::new(&p);
             let (collective, bytes) = if what == "ring" {
                 (Collective::AllReduce(AllReduceAlgorithm::Ring), 1u64 << 30)
             } else {
-                (Collective::AllToAll(AllToAllAlgorithm::AllAtOnce), (n as u64 - 1) << 20)
+                (Collective::AllToAll(AllToAllAlgorithm::AllAtOnce), u64::from(n) << 20)
+                // blocks of 1 MiB
             };
             let spec = CollectiveSpec { collective, bytes, chunks: 1 };
             let run = run_collective(&p, &mut router, &mut net, &hosts, &spec, SimTime::ZERO, &ExecOptions::default())
                 .expect("runs");
             let s = wall.elapsed().as_secs_f64();
             println!(
-                "{what} over {n} hosts: {} flows, simulated {:.6} s, wall {s:.2} s ({:.2} us/flow), peak RSS {:.0} MiB, solver {:?}",
+                "{what} over {n} hosts ({selection:?}): {} flows, simulated {:.6} s, wall {s:.2} s ({:.2} us/flow), peak RSS {:.0} MiB, solver {:?}",
                 run.stats.flows,
                 run.stats.duration().as_secs_f64(),
                 s * 1e6 / run.stats.flows as f64,

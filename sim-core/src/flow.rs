@@ -31,6 +31,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use crate::platform::Platform;
+use crate::queue::{EventKey, EventQueue, QuaternaryHeapQueue};
 use crate::routing::Route;
 use crate::time::{SimDuration, SimTime, PS_PER_SEC};
 
@@ -138,21 +139,31 @@ enum Phase {
     Sending,
 }
 
+/// One capacity owner a flow consumes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Hop {
+    /// The capacity owner (a link id).
+    owner: u32,
+    /// Position of the flow in `link_flows[owner]` while it is sending.
+    pos: u32,
+    /// Bytes consumed on the owner per byte of the flow's shared value (1 on the route, the
+    /// cross-traffic share on the reverse route, summed where both meet).
+    coeff: f64,
+}
+
+/// A flow's state. Slots are reused and keep their vectors' allocations, so starting a flow
+/// allocates nothing in the steady state.
 #[derive(Clone, Debug)]
 struct Flow {
+    live: bool,
     id: FlowId,
     tag: u64,
     bytes: u64,
     /// Links of the route (their ids, for per-link accounting).
     links: Vec<u32>,
     /// Capacity owners this flow consumes (its route's, and its reverse route's with
-    /// cross-traffic), deduplicated.
-    owners: Vec<u32>,
-    /// Bytes consumed on `owners[i]` per byte of the flow's shared value (1 on the route, the
-    /// cross-traffic share on the reverse route, summed where both meet).
-    coeff: Vec<f64>,
-    /// Position of this flow in `link_flows[owners[i]]`.
-    pos: Vec<u32>,
+    /// cross-traffic), deduplicated and sorted by owner.
+    hops: Vec<Hop>,
     /// Sharing weight (1 / penalty).
     weight: f64,
     /// Upper bound of the shared value [bytes/s] (`f64::INFINITY` for none).
@@ -163,6 +174,34 @@ struct Flow {
     last_update: SimTime,
     phase: Phase,
     started: SimTime,
+}
+
+impl Flow {
+    fn empty() -> Self {
+        Flow {
+            live: false,
+            id: FlowId(0),
+            tag: 0,
+            bytes: 0,
+            links: Vec::new(),
+            hops: Vec::new(),
+            weight: 1.0,
+            bound: f64::INFINITY,
+            remaining: 0.0,
+            value: 0.0,
+            last_update: SimTime::ZERO,
+            phase: Phase::Latency,
+            started: SimTime::ZERO,
+        }
+    }
+}
+
+/// A sending flow on a capacity owner's list: its slot and its weight × coefficient there (kept
+/// beside the slot so summing a link's weights reads one contiguous list).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    slot: u32,
+    wc: f64,
 }
 
 /// Flows sharing the links of one platform.
@@ -177,17 +216,20 @@ pub struct FlowNetwork {
     /// The opposite direction of each link's cable, if any (for ACK cross-traffic).
     reverse: Vec<Option<u32>>,
     params: ModelParams,
-    /// Slots of the sending flows on each capacity owner.
-    link_flows: Vec<Vec<u32>>,
+    /// The sending flows on each capacity owner.
+    link_flows: Vec<Vec<Entry>>,
     /// Bytes delivered over each link (by link id) by finished flows.
     link_bytes: Vec<u64>,
-    flows: Vec<Option<Flow>>,
-    /// Version of each slot's pending event. Never reset when a slot is reused, so an event left
-    /// behind by an earlier flow in the slot can never match a later one.
-    slot_version: Vec<u32>,
+    flows: Vec<Flow>,
+    /// (owner, coefficient) uses of the flow being started (reused buffer).
+    uses: Vec<(u32, f64)>,
+    /// Sequence number of each slot's pending event (`u64::MAX` for none). Sequence numbers are
+    /// unique, so an event left behind by an earlier flow in the slot, or superseded by a rate
+    /// change, can never match.
+    slot_seq: Vec<u64>,
     free: Vec<u32>,
-    /// Pending latency ends and completions: (time, seq, slot, version).
-    events: BinaryHeap<Reverse<(SimTime, u64, u32, u32)>>,
+    /// Pending latency ends and completions, keyed by (time, seq), with the slot.
+    events: QuaternaryHeapQueue,
     /// Entries of `events` superseded by a later one (skipped when they surface).
     stale: usize,
     /// Scheduled link state changes: (time, seq, link, up).
@@ -213,8 +255,11 @@ struct Scratch {
     rem: Vec<f64>,
     wsum: Vec<f64>,
     unfixed: Vec<u32>,
-    link_version: Vec<u32>,
     fixed: Vec<bool>,
+    /// Filling heap of link fair shares, kept to reuse its allocation.
+    heap: BinaryHeap<Reverse<Share>>,
+    /// Filling heap of flow bounds, kept to reuse its allocation.
+    bounded: BinaryHeap<Reverse<Share>>,
     new_rate: Vec<f64>,
 }
 
@@ -230,9 +275,10 @@ impl Scratch {
     }
 }
 
-/// A fair share in the filling heap: ordered by value, ties by link (total order, deterministic).
+/// A fair share in the filling heap: ordered by value, ties by link or flow (total order,
+/// deterministic).
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Share(f64, u32, u32);
+struct Share(f64, u32);
 impl Eq for Share {}
 impl PartialOrd for Share {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -241,7 +287,7 @@ impl PartialOrd for Share {
 }
 impl Ord for Share {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1)).then(self.2.cmp(&other.2))
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
     }
 }
 
@@ -272,9 +318,10 @@ impl FlowNetwork {
             link_flows: vec![Vec::new(); n],
             link_bytes: vec![0; n],
             flows: Vec::new(),
-            slot_version: Vec::new(),
+            uses: Vec::new(),
+            slot_seq: Vec::new(),
             free: Vec::new(),
-            events: BinaryHeap::new(),
+            events: QuaternaryHeapQueue::new(),
             stale: 0,
             link_events: BinaryHeap::new(),
             seq: 0,
@@ -302,51 +349,42 @@ impl FlowNetwork {
         self.sync(now);
         let id = FlowId(self.next_id);
         self.next_id += 1;
-        let links: Vec<u32> = route.links.iter().map(|l| l.0).collect();
         let p = self.params;
-        let owners_of_links: Vec<u32> = links.iter().map(|&l| self.owner[l as usize]).collect();
-        let distinct = owners_of_links.iter().enumerate().all(|(i, o)| !owners_of_links[..i].contains(o));
-        let (owners, coeff) = if p.crosstraffic == 0.0 && distinct {
-            // The common case: each link is its own medium, used once, with coefficient 1. Owners are
-            // kept sorted, as in the general case, so the solver's tie-breaking order is canonical.
-            let mut owners = owners_of_links;
-            owners.sort_unstable();
-            let coeff = vec![1.0; owners.len()];
-            (owners, coeff)
-        } else {
-            // (owner, coefficient), merged per owner: half-duplex media and ACK cross-traffic.
-            let mut uses: Vec<(u32, f64)> = owners_of_links.iter().map(|&o| (o, 1.0)).collect();
-            if p.crosstraffic > 0.0 {
-                uses.extend(
-                    links
-                        .iter()
-                        .filter_map(|&l| self.reverse[l as usize])
-                        .map(|r| (self.owner[r as usize], p.crosstraffic)),
-                );
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.flows.push(Flow::empty());
+                self.slot_seq.push(u64::MAX);
+                self.scratch.flow_epoch.push(0);
+                (self.flows.len() - 1) as u32
             }
-            uses.sort_by_key(|u| u.0);
-            let mut owners: Vec<u32> = Vec::with_capacity(uses.len());
-            let mut coeff: Vec<f64> = Vec::with_capacity(uses.len());
-            for (o, c) in uses {
-                if owners.last() == Some(&o) {
-                    *coeff.last_mut().expect("parallel to owners") += c;
-                } else {
-                    owners.push(o);
-                    coeff.push(c);
-                }
-            }
-            (owners, coeff)
         };
+        // (owner, coefficient), merged per owner: half-duplex media and ACK cross-traffic. Owners
+        // are sorted (a stable sort, so merged coefficients add in route order), which makes the
+        // solver's tie-breaking order canonical.
+        let mut uses = std::mem::take(&mut self.uses);
+        uses.clear();
+        uses.extend(route.links.iter().map(|l| (self.owner[l.index()], 1.0)));
+        if p.crosstraffic > 0.0 {
+            uses.extend(
+                route
+                    .links
+                    .iter()
+                    .filter_map(|l| self.reverse[l.index()])
+                    .map(|r| (self.owner[r as usize], p.crosstraffic)),
+            );
+        }
+        uses.sort_by_key(|u| u.0);
         let latency_s = route.latency.as_secs_f64();
         // SimGrid: penalty = latency (+ weight-S / bandwidth per link); a flow without latency
         // gets penalty 1 (network_cm02.cpp, comm_action_set_variable).
         let weight = if p.latency_weighted && latency_s > 0.0 {
-            let penalty = links.iter().fold(latency_s, |acc, &l| acc + p.weight_s / self.nominal[l as usize]);
+            let penalty = route.links.iter().fold(latency_s, |acc, l| acc + p.weight_s / self.nominal[l.index()]);
             1.0 / penalty
         } else {
             1.0
         };
-        let slowest = links.iter().map(|&l| self.nominal[l as usize]).fold(f64::INFINITY, f64::min);
+        let slowest = route.links.iter().map(|l| self.nominal[l.index()]).fold(f64::INFINITY, f64::min);
         let window = match p.tcp_gamma {
             Some(g) if latency_s > 0.0 => g / (2.0 * latency_s),
             _ => f64::INFINITY,
@@ -354,36 +392,29 @@ impl FlowNetwork {
         let bound = if p.latency_weighted { slowest.min(window) } else { f64::INFINITY };
         let latency =
             if p.latency_factor == 1.0 { route.latency } else { route.latency.mul_f64_ceil(p.latency_factor) };
-        let flow = Flow {
-            id,
-            tag,
-            bytes,
-            pos: vec![0; owners.len()],
-            links,
-            owners,
-            coeff,
-            weight,
-            bound,
-            remaining: bytes as f64,
-            value: 0.0,
-            last_update: now,
-            phase: Phase::Latency,
-            started: now,
-        };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.flows[s as usize] = Some(flow);
-                s
+        let flow = &mut self.flows[slot as usize];
+        flow.links.clear();
+        flow.links.extend(route.links.iter().map(|l| l.0));
+        flow.hops.clear();
+        for &(owner, coeff) in &uses {
+            match flow.hops.last_mut() {
+                Some(h) if h.owner == owner => h.coeff += coeff,
+                _ => flow.hops.push(Hop { owner, pos: 0, coeff }),
             }
-            None => {
-                self.flows.push(Some(flow));
-                self.slot_version.push(0);
-                self.scratch.flow_epoch.push(0);
-                (self.flows.len() - 1) as u32
-            }
-        };
-        let version = self.bump_version(slot);
-        self.push_event(now + latency, slot, version);
+        }
+        self.uses = uses;
+        flow.live = true;
+        flow.id = id;
+        flow.tag = tag;
+        flow.bytes = bytes;
+        flow.weight = weight;
+        flow.bound = bound;
+        flow.remaining = bytes as f64;
+        flow.value = 0.0;
+        flow.last_update = now;
+        flow.phase = Phase::Latency;
+        flow.started = now;
+        self.set_event(slot, Some(now + latency));
         id
     }
 
@@ -394,8 +425,8 @@ impl FlowNetwork {
     pub fn next_time(&mut self) -> Option<SimTime> {
         self.resolve_if_dirty();
         let link = self.link_events.peek().map(|Reverse(e)| e.0);
-        while let Some(&Reverse((t, _, slot, version))) = self.events.peek() {
-            if self.is_current(slot, version) {
+        while let Some((EventKey { time: t, seq }, slot)) = self.events.peek() {
+            if self.is_current(slot, seq) {
                 return Some(link.map_or(t, |l| l.min(t)));
             }
             self.events.pop();
@@ -420,26 +451,25 @@ impl FlowNetwork {
             self.apply_link_state(link as usize, up);
         }
         let mut done = Vec::new();
-        while let Some(&Reverse((et, _, slot, version))) = self.events.peek() {
+        while let Some((EventKey { time: et, seq }, slot)) = self.events.peek() {
             if et > t {
                 break;
             }
             self.events.pop();
-            if !self.is_current(slot, version) {
+            if !self.is_current(slot, seq) {
                 self.stale = self.stale.saturating_sub(1);
                 continue;
             }
-            let flow = self.flows[slot as usize].as_mut().expect("current event of a live flow");
+            let flow = &mut self.flows[slot as usize];
             match flow.phase {
                 Phase::Latency if flow.bytes > 0 && !flow.links.is_empty() => {
                     flow.phase = Phase::Sending;
                     flow.last_update = t;
-                    for i in 0..flow.owners.len() {
-                        let o = flow.owners[i];
-                        let list = &mut self.link_flows[o as usize];
-                        flow.pos[i] = list.len() as u32;
-                        list.push(slot);
-                        self.dirty.push(o);
+                    for h in &mut flow.hops {
+                        let list = &mut self.link_flows[h.owner as usize];
+                        h.pos = list.len() as u32;
+                        list.push(Entry { slot, wc: flow.weight * h.coeff });
+                        self.dirty.push(h.owner);
                     }
                     self.sending += 1;
                 }
@@ -505,7 +535,7 @@ impl FlowNetwork {
     pub fn rates(&mut self) -> Vec<(FlowId, f64)> {
         self.resolve_if_dirty();
         let factor = self.params.bandwidth_factor;
-        self.flows.iter().flatten().filter(|f| f.phase == Phase::Sending).map(|f| (f.id, f.value * factor)).collect()
+        self.flows.iter().filter(|f| f.live && f.phase == Phase::Sending).map(|f| (f.id, f.value * factor)).collect()
     }
 
     /// Checks that no link carries more than its capacity (relative tolerance 1e-9).
@@ -517,9 +547,9 @@ impl FlowNetwork {
         for (l, list) in self.link_flows.iter().enumerate() {
             let load: f64 = list
                 .iter()
-                .map(|&s| {
-                    let f = self.flows[s as usize].as_ref().expect("live");
-                    f.value * f.coeff[f.owners.iter().position(|&o| o as usize == l).expect("flow lists its links")]
+                .map(|e| {
+                    let f = &self.flows[e.slot as usize];
+                    f.value * f.hops.iter().find(|h| h.owner as usize == l).expect("flow lists its links").coeff
                 })
                 .sum();
             if load > self.capacity[l] * (1.0 + 1e-9) {
@@ -529,19 +559,21 @@ impl FlowNetwork {
         Ok(())
     }
 
-    fn is_current(&self, slot: u32, version: u32) -> bool {
-        self.flows[slot as usize].is_some() && self.slot_version[slot as usize] == version
+    fn is_current(&self, slot: u32, seq: u64) -> bool {
+        self.flows[slot as usize].live && self.slot_seq[slot as usize] == seq
     }
 
-    fn bump_version(&mut self, slot: u32) -> u32 {
-        let v = &mut self.slot_version[slot as usize];
-        *v = v.wrapping_add(1);
-        *v
-    }
-
-    fn push_event(&mut self, at: SimTime, slot: u32, version: u32) {
-        self.events.push(Reverse((at, self.seq, slot, version)));
-        self.seq += 1;
+    /// Makes `at` the pending event of `slot` (`None`: no event), superseding any earlier one.
+    fn set_event(&mut self, slot: u32, at: Option<SimTime>) {
+        self.slot_seq[slot as usize] = match at {
+            Some(time) => {
+                let seq = self.seq;
+                self.seq += 1;
+                self.events.push(EventKey { time, seq }, slot);
+                seq
+            }
+            None => u64::MAX,
+        };
     }
 
     /// Moves the network's clock to `t`, solving pending changes at the old time first.
@@ -560,25 +592,24 @@ impl FlowNetwork {
     }
 
     fn detach(&mut self, slot: u32) {
-        let flow = self.flows[slot as usize].take().expect("live flow");
-        for (i, &o) in flow.owners.iter().enumerate() {
+        for i in 0..self.flows[slot as usize].hops.len() {
+            let Hop { owner: o, pos: p, .. } = self.flows[slot as usize].hops[i];
             let list = &mut self.link_flows[o as usize];
-            let p = flow.pos[i] as usize;
-            list.swap_remove(p);
-            if p < list.len() {
-                let moved = list[p];
-                let m = self.flows[moved as usize].as_mut().expect("live flow on a link");
-                let k = m.owners.iter().position(|&x| x == o).expect("flow lists its links");
-                m.pos[k] = p as u32;
+            list.swap_remove(p as usize);
+            if (p as usize) < list.len() {
+                let moved = list[p as usize].slot;
+                let m = &mut self.flows[moved as usize];
+                m.hops.iter_mut().find(|h| h.owner == o).expect("flow lists its links").pos = p;
             }
             self.dirty.push(o);
         }
         self.sending -= 1;
-        self.flows[slot as usize] = Some(flow);
     }
 
     fn finish(&mut self, slot: u32, t: SimTime) -> Completion {
-        let flow = self.flows[slot as usize].take().expect("live flow");
+        let flow = &mut self.flows[slot as usize];
+        debug_assert!(flow.live);
+        flow.live = false;
         for &l in &flow.links {
             self.link_bytes[l as usize] += flow.bytes;
         }
@@ -609,7 +640,7 @@ impl FlowNetwork {
                 }
             }
             for (slot, f) in self.flows.iter().enumerate() {
-                if matches!(f, Some(f) if f.phase == Phase::Sending) {
+                if f.live && f.phase == Phase::Sending {
                     s.comp_flows.push(slot as u32);
                 }
             }
@@ -634,7 +665,7 @@ impl FlowNetwork {
         while i < s.comp_links.len() {
             let l = s.comp_links[i];
             i += 1;
-            for &slot in &self.link_flows[l as usize] {
+            for &Entry { slot, .. } in &self.link_flows[l as usize] {
                 if s.flow_epoch[slot as usize] == s.epoch {
                     continue;
                 }
@@ -643,7 +674,7 @@ impl FlowNetwork {
                 if s.comp_flows.len() > limit {
                     return false;
                 }
-                for &o in &self.flows[slot as usize].as_ref().expect("live").owners {
+                for &Hop { owner: o, .. } in &self.flows[slot as usize].hops {
                     if s.link_epoch[o as usize] != s.epoch {
                         s.link_epoch[o as usize] = s.epoch;
                         s.comp_links.push(o);
@@ -660,11 +691,9 @@ impl FlowNetwork {
     /// unit weights and coefficients (`MaxMin`) this is plain progressive filling.
     fn fill(&mut self, s: &mut Scratch) {
         let now = self.now;
-        let nl = s.comp_links.len();
         s.rem.clear();
         s.wsum.clear();
         s.unfixed.clear();
-        s.link_version.clear();
         // Flow-local state, indexed by position in comp_flows.
         s.fixed.clear();
         s.fixed.resize(s.comp_flows.len(), false);
@@ -674,44 +703,46 @@ impl FlowNetwork {
         for (i, &slot) in s.comp_flows.iter().enumerate() {
             s.flow_local[slot as usize] = i as u32;
         }
-        let mut heap = BinaryHeap::with_capacity(nl);
+        let mut heap = std::mem::take(&mut s.heap);
+        heap.clear();
         for (local, &l) in s.comp_links.iter().enumerate() {
             s.link_local[l as usize] = local as u32;
             let list = &self.link_flows[l as usize];
-            let wsum: f64 = list
-                .iter()
-                .map(|&slot| {
-                    let f = self.flows[slot as usize].as_ref().expect("live");
-                    f.weight * f.coeff[f.owners.iter().position(|&o| o == l).expect("flow lists its links")]
-                })
-                .sum();
+            let wsum: f64 = list.iter().map(|e| e.wc).sum();
             s.rem.push(self.capacity[l as usize]);
             s.wsum.push(wsum);
             s.unfixed.push(list.len() as u32);
-            s.link_version.push(0);
             if !list.is_empty() {
-                heap.push(Reverse(Share(self.capacity[l as usize] / wsum, local as u32, 0)));
+                heap.push(Reverse(Share(self.capacity[l as usize] / wsum, local as u32)));
             }
         }
         // Flows with a finite bound, by the fill level at which they reach it.
-        let mut bounded: BinaryHeap<Reverse<Share>> = s
-            .comp_flows
-            .iter()
-            .enumerate()
-            .filter_map(|(fi, &slot)| {
-                let f = self.flows[slot as usize].as_ref().expect("live");
-                f.bound.is_finite().then(|| Reverse(Share(f.bound / f.weight, fi as u32, 0)))
-            })
-            .collect();
+        let mut bounded = std::mem::take(&mut s.bounded);
+        bounded.clear();
+        bounded.extend(s.comp_flows.iter().enumerate().filter_map(|(fi, &slot)| {
+            let f = &self.flows[slot as usize];
+            f.bound.is_finite().then(|| Reverse(Share(f.bound / f.weight, fi as u32)))
+        }));
+        // A link's fair share rem / wsum never falls during filling (every flow fixed before it
+        // saturates is fixed at a level no higher than its share), so a key in `heap` is a lower
+        // bound of the link's share: a popped key that has gone stale is pushed back with the current
+        // share instead of pushing a new key on every change (lazy decrease-key).
         loop {
-            while let Some(&Reverse(Share(_, local, version))) = heap.peek() {
+            while let Some(&Reverse(Share(key, local))) = heap.peek() {
                 let li = local as usize;
-                if version == s.link_version[li] && s.unfixed[li] > 0 {
-                    break;
+                if s.unfixed[li] == 0 {
+                    heap.pop();
+                    continue;
                 }
-                heap.pop();
+                let share = s.rem[li] / s.wsum[li].max(f64::MIN_POSITIVE);
+                if share > key {
+                    heap.pop();
+                    heap.push(Reverse(Share(share, local)));
+                    continue;
+                }
+                break;
             }
-            while let Some(&Reverse(Share(_, fi, _))) = bounded.peek() {
+            while let Some(&Reverse(Share(_, fi))) = bounded.peek() {
                 if !s.fixed[fi as usize] {
                     break;
                 }
@@ -727,27 +758,28 @@ impl FlowNetwork {
                 (Some(l), _) => (l, false),
             };
             if single {
-                let Reverse(Share(_, fi, _)) = bounded.pop().expect("peeked");
+                let Reverse(Share(_, fi)) = bounded.pop().expect("peeked");
                 let slot = s.comp_flows[fi as usize];
-                self.fix_flow(s, &mut heap, fi as usize, slot, level, usize::MAX);
+                self.fix_flow(s, fi as usize, slot, level);
             } else {
-                let Reverse(Share(_, local, _)) = heap.pop().expect("peeked");
-                let li = local as usize;
-                let l = s.comp_links[li];
+                let Reverse(Share(_, local)) = heap.pop().expect("peeked");
+                let l = s.comp_links[local as usize];
                 for k in 0..self.link_flows[l as usize].len() {
-                    let slot = self.link_flows[l as usize][k];
+                    let slot = self.link_flows[l as usize][k].slot;
                     let fi = s.flow_local[slot as usize] as usize;
                     if !s.fixed[fi] {
-                        self.fix_flow(s, &mut heap, fi, slot, level, li);
+                        self.fix_flow(s, fi, slot, level);
                     }
                 }
             }
         }
+        s.heap = heap;
+        s.bounded = bounded;
         self.stats.flows_resolved += s.comp_flows.len() as u64;
         let factor = self.params.bandwidth_factor;
         for (fi, &slot) in s.comp_flows.iter().enumerate() {
             let value = s.new_rate[fi];
-            let f = self.flows[slot as usize].as_mut().expect("live");
+            let f = &mut self.flows[slot as usize];
             if f.value == value {
                 continue; // unchanged rate: the pending completion stays valid
             }
@@ -761,45 +793,28 @@ impl FlowNetwork {
             }
             // A flow stalled on a down link (value 0) has no completion until capacity returns.
             let at = (value > 0.0).then(|| now + duration_at_rate(f.remaining, value * factor));
-            let version = self.bump_version(slot);
-            if let Some(at) = at {
-                self.push_event(at, slot, version);
-            }
+            self.set_event(slot, at);
         }
         // Long-lived flows' superseded completions would otherwise stay in the heap for good.
         if self.stale > 64 && self.stale > self.events.len() / 2 {
-            let (flows, versions) = (&self.flows, &self.slot_version);
-            self.events
-                .retain(|Reverse((_, _, slot, v))| flows[*slot as usize].is_some() && versions[*slot as usize] == *v);
+            let (flows, seqs) = (&self.flows, &self.slot_seq);
+            self.events.retain(|key, slot| flows[slot as usize].live && seqs[slot as usize] == key.seq);
             self.stale = 0;
         }
     }
 
-    /// Fixes flow `fi` (slot `slot`) at fill level `level` (value = weight · level, or its bound),
-    /// and updates every link it uses except `skip` (the link being saturated).
-    fn fix_flow(
-        &self,
-        s: &mut Scratch,
-        heap: &mut BinaryHeap<Reverse<Share>>,
-        fi: usize,
-        slot: u32,
-        level: f64,
-        skip: usize,
-    ) {
-        let f = self.flows[slot as usize].as_ref().expect("live");
+    /// Fixes flow `fi` (slot `slot`) at fill level `level` (value = weight · level, or its bound)
+    /// and takes its share off every link it uses.
+    fn fix_flow(&self, s: &mut Scratch, fi: usize, slot: u32, level: f64) {
+        let f = &self.flows[slot as usize];
         let value = (f.weight * level).min(f.bound);
         s.fixed[fi] = true;
         s.new_rate[fi] = value;
-        for (&o, &c) in f.owners.iter().zip(&f.coeff) {
+        for &Hop { owner: o, coeff: c, .. } in &f.hops {
             let lo = s.link_local[o as usize] as usize;
             s.rem[lo] = (s.rem[lo] - c * value).max(0.0);
             s.wsum[lo] -= c * f.weight;
             s.unfixed[lo] -= 1;
-            if lo != skip && s.unfixed[lo] > 0 {
-                s.link_version[lo] += 1;
-                let wsum = s.wsum[lo].max(f64::MIN_POSITIVE);
-                heap.push(Reverse(Share(s.rem[lo] / wsum, lo as u32, s.link_version[lo])));
-            }
         }
     }
 }

@@ -30,6 +30,6 @@ pub use engine::Simulation;
 pub use flow::{Completion, FlowId, FlowNetwork, NetworkModel};
 pub use platform::{Link, LinkId, LinkSpec, Node, NodeId, NodeKind, Platform};
 pub use program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
-pub use routing::{Route, Router, RoutingError};
+pub use routing::{PathSelection, Route, Router, RoutingError};
 pub use straggler::{StragglerModel, WorkerSlowdown};
 pub use time::{BytesPerSec, FlopPerSec, SimDuration, SimTime};

@@ -172,6 +172,40 @@ impl<const D: usize> DaryHeapQueue<D> {
         }
     }
 
+    /// The smallest entry, without removing it.
+    #[inline]
+    pub fn peek(&self) -> Option<(EventKey, u32)> {
+        self.heap.first().map(|e| e.into_pair())
+    }
+
+    /// Keeps only the entries for which `keep(key, slot)` holds. O(n).
+    pub fn retain(&mut self, mut keep: impl FnMut(EventKey, u32) -> bool) {
+        self.heap.retain(|e| keep(e.key(), e.slot));
+        // Floyd's bottom-up heap construction.
+        let n = self.heap.len();
+        for start in (0..n / D + 1).rev() {
+            let mut pos = start;
+            loop {
+                let first = pos * D + 1;
+                if first >= n {
+                    break;
+                }
+                let last = (first + D).min(n);
+                let mut best = first;
+                for c in first + 1..last {
+                    if self.heap[c].packed() < self.heap[best].packed() {
+                        best = c;
+                    }
+                }
+                if self.heap[best].packed() >= self.heap[pos].packed() {
+                    break;
+                }
+                self.heap.swap(pos, best);
+                pos = best;
+            }
+        }
+    }
+
     /// Removes every entry, in no particular order (used when a [`HybridQueue`] migrates).
     fn drain_unordered(&mut self) -> std::vec::Drain<'_, Entry> {
         self.heap.drain(..)

@@ -1,7 +1,8 @@
 //! The executor: runs schedules as flows on a [`FlowNetwork`].
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BinaryHeap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::schedule::Schedule;
 use super::CollectiveError;
@@ -70,6 +71,24 @@ pub struct OpRecord {
     pub finished: SimTime,
 }
 
+/// Hashes an op id (a `u64`) by [`mix64`]: fixed, so lookups are the same on every run.
+#[derive(Clone, Copy, Debug, Default)]
+struct OpHasher(u64);
+
+impl Hasher for OpHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix64(self.0 ^ u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = mix64(self.0 ^ x);
+    }
+}
+
 const READY: u8 = 0;
 const DONE: u8 = 1;
 
@@ -94,13 +113,22 @@ pub struct Execution {
     options: ExecOptions,
     ops: u64,
     done: u64,
-    /// (time, seq, op, READY | DONE).
+    /// (time, seq, op, READY | DONE) due after the instant being processed.
     timers: BinaryHeap<Reverse<(SimTime, u64, u64, u8)>>,
+    /// Entries due at the instant being processed, in push order. Their times never decrease
+    /// and their sequence numbers grow, so taking the smaller of this queue's front and the
+    /// heap's top yields exactly the heap's (time, seq) order, without a heap push and pop for
+    /// the common zero-delay case.
+    due_now: VecDeque<(SimTime, u64, u64, u8)>,
     seq: u64,
     /// Remaining dependency counts of ops with at least one (but not every) dependency done.
-    waiting: BTreeMap<u64, u32>,
-    /// Flows in flight: op and whether it reduces.
-    in_flight: BTreeMap<FlowId, (u64, bool)>,
+    /// Looked up by op, never iterated, so its hash order cannot reach results.
+    waiting: hashbrown::HashMap<u64, u32, BuildHasherDefault<OpHasher>>,
+    /// Flows in flight, indexed by the tag given to [`FlowNetwork::start`]: the flow, its op and
+    /// whether it reduces (`None` for a free entry).
+    in_flight: Vec<Option<(FlowId, u64, bool)>>,
+    /// Free entries of `in_flight`.
+    free_tags: Vec<u32>,
     routes: Vec<Vec<(u32, Route)>>,
     scratch: Vec<u64>,
     stats: CollectiveStats,
@@ -125,9 +153,11 @@ impl Execution {
             ops: schedule.ops(),
             done: 0,
             timers: BinaryHeap::new(),
+            due_now: VecDeque::new(),
             seq: 0,
-            waiting: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            waiting: hashbrown::HashMap::default(),
+            in_flight: Vec::new(),
+            free_tags: Vec::new(),
             routes: vec![Vec::new(); hosts.len()],
             scratch: Vec::new(),
             stats: CollectiveStats { start, end: start, flows: 0, bytes: 0 },
@@ -152,7 +182,12 @@ impl Execution {
     /// The earliest instant at which this execution has something to do without waiting for a
     /// flow (an op to start, a reduction to finish) [ps].
     pub fn next_time(&self) -> Option<SimTime> {
-        self.timers.peek().map(|Reverse((t, ..))| *t)
+        let heap = self.timers.peek().map(|Reverse((t, ..))| *t);
+        let queue = self.due_now.front().map(|e| e.0);
+        match (heap, queue) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether every op has completed.
@@ -172,9 +207,15 @@ impl Execution {
 
     /// Takes the completion of a flow if this execution started it; returns whether it did.
     pub fn on_completion(&mut self, c: &Completion) -> bool {
-        let Some((op, reduce)) = self.in_flight.remove(&c.flow) else {
+        // Tags index `in_flight`; a flow of other traffic may carry any tag, so the flow id decides.
+        let Some(entry) = self.in_flight.get_mut(c.tag as usize) else {
             return false;
         };
+        let Some((_, op, reduce)) = entry.filter(|e| e.0 == c.flow) else {
+            return false;
+        };
+        *entry = None;
+        self.free_tags.push(c.tag as u32);
         if self.options.record {
             self.records.push(OpRecord { op, started: c.started, finished: c.finished });
         }
@@ -200,14 +241,11 @@ impl Execution {
         net: &mut FlowNetwork,
         now: SimTime,
     ) -> Result<(), CollectiveError> {
-        while let Some(&Reverse((t, _, op, kind))) = self.timers.peek() {
-            if t > now {
-                break;
-            }
+        while let Some((t, op, kind)) = self.peek_due(now) {
             if kind == READY && t < net.now() {
                 return Err(CollectiveError::StartInPast { start: t, now: net.now() });
             }
-            self.timers.pop();
+            self.pop_due();
             if kind == DONE {
                 self.complete(op, t);
             } else {
@@ -218,8 +256,41 @@ impl Execution {
     }
 
     fn push(&mut self, t: SimTime, op: u64, kind: u8) {
-        self.timers.push(Reverse((t, self.seq, op, kind)));
+        // Only entries at the queue's own instant may go to the queue (keeping it sorted).
+        if self.due_now.back().map_or(self.timers.peek().is_none_or(|Reverse(e)| e.0 >= t), |b| b.0 == t) {
+            self.due_now.push_back((t, self.seq, op, kind));
+        } else {
+            self.timers.push(Reverse((t, self.seq, op, kind)));
+        }
         self.seq += 1;
+    }
+
+    /// The earliest (time, op, kind) due by `now`, in (time, seq) order.
+    fn peek_due(&self, now: SimTime) -> Option<(SimTime, u64, u8)> {
+        let heap = self.timers.peek().map(|Reverse(e)| *e);
+        let queue = self.due_now.front().copied();
+        let first = match (heap, queue) {
+            (Some(h), Some(q)) => Some(if (h.0, h.1) < (q.0, q.1) { h } else { q }),
+            (h, q) => h.or(q),
+        };
+        first.filter(|e| e.0 <= now).map(|(t, _, op, kind)| (t, op, kind))
+    }
+
+    /// Removes the entry [`Self::peek_due`] returned.
+    fn pop_due(&mut self) {
+        let heap = self.timers.peek().map(|Reverse(e)| (e.0, e.1));
+        let queue = self.due_now.front().map(|e| (e.0, e.1));
+        match (heap, queue) {
+            (Some(h), Some(q)) if h < q => {
+                self.timers.pop();
+            }
+            (_, Some(_)) => {
+                self.due_now.pop_front();
+            }
+            _ => {
+                self.timers.pop();
+            }
+        }
     }
 
     fn complete(&mut self, op: u64, t: SimTime) {
@@ -268,8 +339,15 @@ impl Execution {
                 &cache.last().expect("just pushed").1
             }
         };
-        let flow = net.start(now, route, t.bytes, op);
-        self.in_flight.insert(flow, (op, t.reduce));
+        let tag = match self.free_tags.pop() {
+            Some(tag) => tag,
+            None => {
+                self.in_flight.push(None);
+                (self.in_flight.len() - 1) as u32
+            }
+        };
+        let flow = net.start(now, route, t.bytes, u64::from(tag));
+        self.in_flight[tag as usize] = Some((flow, op, t.reduce));
         self.stats.flows += 1;
         self.stats.bytes += t.bytes;
         Ok(())
