@@ -1,4 +1,5 @@
-//! The parameter server: sharded tables, worker caches, and BSP / SSP / asynchronous consistency.
+//! The parameter server: sharded tables, worker caches, and BSP / SSP / ESSP / asynchronous
+//! consistency.
 //!
 //! **Structure.** Parameter tables are sharded by row over server nodes. Each worker keeps a cache
 //! of every row it reads, tagged with the row's *clock*; a row served with clock `t` contains
@@ -19,6 +20,14 @@
 //!   may be fresher); or only **complete clocks**, the updates of clocks every worker has
 //!   delivered, applied in canonical (clock, worker) order, so that a read's content is exactly
 //!   described by its clock and SSP(0) computes exactly what BSP computes.
+//! - **ESSP(s)** (eager SSP; Dai et al., "High-Performance Distributed ML at Scale through
+//!   Parameter Server Consistency Models", AAAI 2015, §3; Bösen's `SSPPush` controller, its
+//!   default): SSP's blocking rule, plus **push**: a shard remembers which rows each worker has
+//!   read from it, and each time its committed clock advances it sends every such worker the
+//!   current values of those rows (one message per worker, tagged with the committed clock). Caches
+//!   are refreshed before they are needed: when a clock's compute outlasts a message round trip,
+//!   reads stay about one clock stale whatever `s` (SSP's spread over `0..=s`), at the cost of the
+//!   pushed bytes; when messages are slower than compute, workers run at the bound either way.
 //! - **BSP**: a barrier after every clock. Each shard, once it has every worker's updates of
 //!   clock `c`, sends every worker a release; a worker starts clock `c + 1` after all releases and
 //!   then re-reads every row it needs.
@@ -34,7 +43,7 @@
 //! timeline: they add up to when it finished its last clock (under BSP, passed its last barrier).
 //! Server-side update application costs no simulated time.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::engine::Simulation;
 use crate::flow::{Completion, FlowNetwork, NetworkModel};
@@ -54,6 +63,12 @@ pub enum Consistency {
         /// The bound `s`: a read at clock `c` sees every update of clocks `< c − s`.
         staleness: u32,
     },
+    /// Eager SSP with staleness bound `staleness` ≥ 0 [clocks]: SSP's rule, and shards push
+    /// the rows a worker has read to it whenever their committed clock advances.
+    Essp {
+        /// The bound `s`, as for SSP.
+        staleness: u32,
+    },
     /// No bound: reads see whatever has arrived.
     Async,
 }
@@ -64,7 +79,17 @@ impl Consistency {
         match self {
             Consistency::Bsp => "BSP".into(),
             Consistency::Ssp { staleness } => format!("SSP({staleness})"),
+            Consistency::Essp { staleness } => format!("ESSP({staleness})"),
             Consistency::Async => "async".into(),
+        }
+    }
+
+    /// The staleness bound [clocks]: `s` for SSP and ESSP, 0 for BSP, `None` for async.
+    pub fn staleness_bound(&self) -> Option<u64> {
+        match self {
+            Consistency::Bsp => Some(0),
+            Consistency::Ssp { staleness } | Consistency::Essp { staleness } => Some(u64::from(*staleness)),
+            Consistency::Async => None,
         }
     }
 }
@@ -94,8 +119,8 @@ pub struct PsConfig {
     pub message_overhead_bytes: u32,
     /// Record the objective every this many completed clocks (≥ 1).
     pub objective_every: u64,
-    /// What SSP shards serve (ignored by BSP, which serves complete clocks, and async, which
-    /// serves the latest value).
+    /// What SSP and ESSP shards serve and push (ignored by BSP, which serves complete clocks, and
+    /// async, which serves the latest value).
     pub ssp_reads: SspReads,
     /// How messages share the network.
     pub network_model: NetworkModel,
@@ -186,6 +211,8 @@ pub struct PsRun {
     pub staleness_histogram: Vec<u64>,
     /// Reads whose staleness exceeded the SSP bound (must be zero).
     pub staleness_violations: u64,
+    /// Rows shards pushed to workers' caches (ESSP; zero otherwise).
+    pub rows_pushed: u64,
     /// Bytes of every message sent [bytes].
     pub bytes_sent: u64,
     /// Bytes carried by each link, indexed by link id [bytes].
@@ -207,6 +234,16 @@ impl PsRun {
         } else {
             total as f64 / self.reads as f64
         }
+    }
+
+    /// Variance of read staleness (population variance over all reads) [clocks²].
+    pub fn staleness_variance(&self) -> f64 {
+        if self.reads == 0 {
+            return 0.0;
+        }
+        let mean = self.staleness_mean();
+        self.staleness_histogram.iter().enumerate().map(|(k, &n)| n as f64 * (k as f64 - mean).powi(2)).sum::<f64>()
+            / self.reads as f64
     }
 
     /// Largest staleness of any read [clocks].
@@ -261,9 +298,29 @@ enum Event {
 
 #[derive(Clone, Debug)]
 enum Payload {
-    Update { clock: u64, rows: Vec<RowDelta> },
-    Request { clock: u64, required: u64, rows: Vec<RowRef> },
-    Response { rows: Vec<RowRef>, values: Vec<f64>, row_clock: u64, own_included: u64, blocked: SimDuration },
+    Update {
+        clock: u64,
+        rows: Vec<RowDelta>,
+    },
+    Request {
+        clock: u64,
+        required: u64,
+        rows: Vec<RowRef>,
+    },
+    Response {
+        rows: Vec<RowRef>,
+        values: Vec<f64>,
+        row_clock: u64,
+        own_included: u64,
+        blocked: SimDuration,
+    },
+    /// ESSP: rows a shard sends unasked when its committed clock advances.
+    Push {
+        rows: Vec<RowRef>,
+        values: Vec<f64>,
+        row_clock: u64,
+        own_included: u64,
+    },
     Release,
 }
 
@@ -326,6 +383,8 @@ struct Shard {
     pending: BTreeMap<u64, Vec<Option<Vec<RowDelta>>>>,
     /// Requests waiting for `committed_clock ≥ required`: (worker, required, rows, arrival).
     waiting: Vec<(u32, u64, Vec<RowRef>, SimTime)>,
+    /// ESSP: the rows each worker has read from this shard (pushed on every commit).
+    subscribed: Vec<BTreeSet<RowRef>>,
 }
 
 struct Runtime<'a> {
@@ -425,6 +484,7 @@ impl<'a> Runtime<'a> {
                 committed_clock: 0,
                 pending: BTreeMap::new(),
                 waiting: Vec::new(),
+                subscribed: vec![BTreeSet::new(); p],
             })
             .collect();
         let conns = vec![Connection::default(); 2 * p * deployment.servers.len()];
@@ -438,6 +498,7 @@ impl<'a> Runtime<'a> {
             reads: 0,
             staleness_histogram: Vec::new(),
             staleness_violations: 0,
+            rows_pushed: 0,
             bytes_sent: 0,
             link_bytes: Vec::new(),
             end_time: SimTime::ZERO,
@@ -503,7 +564,7 @@ impl<'a> Runtime<'a> {
     fn serves_latest(&self) -> bool {
         match self.config.consistency {
             Consistency::Async => true,
-            Consistency::Ssp { .. } => self.config.ssp_reads == SspReads::Latest,
+            Consistency::Ssp { .. } | Consistency::Essp { .. } => self.config.ssp_reads == SspReads::Latest,
             Consistency::Bsp => false,
         }
     }
@@ -535,7 +596,7 @@ impl<'a> Runtime<'a> {
         worker.blocked = SimDuration::ZERO;
         let needed = self.program.rows_needed(w as usize, c);
         let (required, stale): (u64, Vec<RowRef>) = match self.config.consistency {
-            Consistency::Ssp { staleness } => {
+            Consistency::Ssp { staleness } | Consistency::Essp { staleness } => {
                 let required = c.saturating_sub(staleness as u64);
                 let stale = needed
                     .iter()
@@ -565,11 +626,7 @@ impl<'a> Runtime<'a> {
 
     fn begin_compute(&mut self, w: u32) -> Result<(), PsError> {
         let now = self.sim.now();
-        let bound = match self.config.consistency {
-            Consistency::Ssp { staleness } => Some(staleness as u64),
-            Consistency::Bsp => Some(0),
-            Consistency::Async => None,
-        };
+        let bound = self.config.consistency.staleness_bound();
         let worker = &mut self.workers[w as usize];
         let c = worker.clock;
         // Reading phase ends: split its time into blocked-by-consistency and communication.
@@ -619,7 +676,9 @@ impl<'a> Runtime<'a> {
         }
         let keep_from = match self.config.consistency {
             // Future reads are served with clock ≥ (c + 1) − s, so older own updates are never re-added.
-            Consistency::Ssp { staleness } => (c + 1).saturating_sub(staleness as u64 + 1),
+            Consistency::Ssp { staleness } | Consistency::Essp { staleness } => {
+                (c + 1).saturating_sub(staleness as u64 + 1)
+            }
             Consistency::Bsp => c + 1,
             Consistency::Async => 0,
         };
@@ -683,9 +742,30 @@ impl<'a> Runtime<'a> {
         own_included: u64,
         blocked: SimDuration,
     ) -> Result<(), PsError> {
+        self.install_rows(w, shard, &rows, &values, row_clock, own_included);
+        let worker = &mut self.workers[w as usize];
+        worker.blocked = worker.blocked.max(blocked);
+        worker.awaiting -= 1;
+        if worker.awaiting == 0 {
+            return self.begin_compute(w);
+        }
+        Ok(())
+    }
+
+    /// Writes served rows into worker `w`'s cache with their row clock, re-applying the worker's
+    /// own updates the served values do not include yet.
+    fn install_rows(
+        &mut self,
+        w: u32,
+        shard: usize,
+        rows: &[RowRef],
+        values: &[f64],
+        row_clock: u64,
+        own_included: u64,
+    ) {
         let worker = &mut self.workers[w as usize];
         let mut offset = 0;
-        for r in &rows {
+        for r in rows {
             let width = self.tables[r.table as usize].width as usize;
             let dst = worker.cache.row_mut(*r);
             dst.copy_from_slice(&values[offset..offset + width]);
@@ -701,18 +781,12 @@ impl<'a> Runtime<'a> {
             }
             worker.row_clock[r.table as usize][r.row as usize] = row_clock;
         }
-        worker.blocked = worker.blocked.max(blocked);
         // Own updates every shard has acknowledged can never need re-applying again.
         worker.acked[shard] = worker.acked[shard].max(own_included);
         let all_acked = *worker.acked.iter().min().expect("at least one shard");
         while worker.history.front().is_some_and(|(k, _)| *k < all_acked) {
             worker.history.pop_front();
         }
-        worker.awaiting -= 1;
-        if worker.awaiting == 0 {
-            return self.begin_compute(w);
-        }
-        Ok(())
     }
 
     // ----- server side -----
@@ -742,6 +816,9 @@ impl<'a> Runtime<'a> {
         }
         let committed = s.committed_clock;
         self.serve_waiting(shard)?;
+        if matches!(self.config.consistency, Consistency::Essp { .. }) && committed > before {
+            self.push_subscribed(shard)?;
+        }
         if self.config.consistency == Consistency::Bsp && committed > before {
             debug_assert_eq!(committed, before + 1, "BSP workers are never more than one clock apart");
             for worker in 0..p {
@@ -750,6 +827,29 @@ impl<'a> Runtime<'a> {
             }
         }
         self.record_progress();
+        Ok(())
+    }
+
+    /// ESSP: sends every worker the current values of the rows it has read from `shard`.
+    fn push_subscribed(&mut self, shard: usize) -> Result<(), PsError> {
+        let latest = self.serves_latest();
+        let committed = self.shards[shard].committed_clock;
+        for w in 0..self.workers.len() {
+            if self.shards[shard].subscribed[w].is_empty() {
+                continue;
+            }
+            let rows: Vec<RowRef> = self.shards[shard].subscribed[w].iter().copied().collect();
+            let mut values = Vec::new();
+            for &r in &rows {
+                values.extend_from_slice(self.server_params.row(r));
+            }
+            let own_included = if latest { self.shards[shard].worker_clock[w] } else { committed };
+            let bytes =
+                self.config.message_overhead_bytes as u64 + rows.iter().map(|&r| self.row_bytes(r, true)).sum::<u64>();
+            self.out.rows_pushed += rows.len() as u64;
+            let payload = Payload::Push { rows, values, row_clock: committed, own_included };
+            self.send(self.to_worker(w as u32, shard), payload, bytes)?;
+        }
         Ok(())
     }
 
@@ -763,6 +863,9 @@ impl<'a> Runtime<'a> {
     ) -> Result<(), PsError> {
         let _ = clock;
         let now = self.sim.now();
+        if matches!(self.config.consistency, Consistency::Essp { .. }) {
+            self.shards[shard].subscribed[w as usize].extend(rows.iter().copied());
+        }
         self.shards[shard].waiting.push((w, required, rows, now));
         self.serve_waiting(shard)
     }
@@ -877,6 +980,10 @@ impl<'a> Runtime<'a> {
             Payload::Request { clock, required, rows } => self.on_request(w, shard, clock, required, rows),
             Payload::Response { rows, values, row_clock, own_included, blocked } => {
                 self.on_response(w, shard, rows, values, row_clock, own_included, blocked)
+            }
+            Payload::Push { rows, values, row_clock, own_included } => {
+                self.install_rows(w, shard, &rows, &values, row_clock, own_included);
+                Ok(())
             }
             Payload::Release => {
                 let worker = &mut self.workers[w as usize];
