@@ -3,15 +3,17 @@
 //!
 //! Every (variant, size) point runs on a fresh, idle network, so points are independent; they run
 //! in parallel with rayon and are collected in declaration order, so outputs are byte-identical
-//! for any thread count.
+//! for any thread count. A point of a phased variant ([`PhasedPlan`], planned by
+//! [`crate::phases`]) runs its phases one after the other on one network, reconfiguring the
+//! optical circuit switch between them.
 
 use rayon::prelude::*;
 use sim_core::collective::{
     self, AllReduceAlgorithm, AllToAllAlgorithm, BroadcastAlgorithm, Collective, CollectiveSpec, ExecOptions,
 };
-use sim_core::{FlowNetwork, NetworkModel, NodeId, Platform, Router};
+use sim_core::{FlowNetwork, LinkId, NetworkModel, NodeId, Platform, Router, SimDuration, SimTime};
 
-use crate::run::{network_model_of, platform_of};
+use crate::run::{network_model_of, path_selection_of, platform_of};
 use crate::scenario::{
     locate, AllReduceFile, AllToAllFile, BroadcastFile, CollectiveFile, ScenarioError, ScenarioFile, WorkloadSpec,
 };
@@ -31,11 +33,12 @@ pub struct PreparedCollectives {
     pub variants: Vec<CollectiveVariantPlan>,
 }
 
-/// One variant: a collective on a platform.
+/// One variant: a collective on a platform, or a sequence of phases on an optical circuit-switched
+/// platform.
 pub struct CollectiveVariantPlan {
     /// Label in reports.
     pub name: String,
-    /// The collective and its algorithm.
+    /// The collective and its algorithm (for a phased variant, the first phase's).
     pub collective: Collective,
     /// Pipelined chunks.
     pub chunks: u32,
@@ -45,8 +48,41 @@ pub struct CollectiveVariantPlan {
     pub platform_label: String,
     /// How flows share links.
     pub network_model: NetworkModel,
+    /// How routes pick among equal-cost paths.
+    pub path_selection: sim_core::PathSelection,
     /// The participating hosts, rank order.
     pub hosts: Vec<NodeId>,
+    /// The phases of a `CollectivePhases` workload; `None` for a single collective.
+    pub phased: Option<PhasedPlan>,
+}
+
+/// A sequence of collectives, each on its own circuit configuration of an optical circuit-switched
+/// platform (see [`crate::phases`]).
+pub struct PhasedPlan {
+    /// Reconfiguration delay of the optical circuit switch [ps].
+    pub reconfiguration: SimDuration,
+    /// The phases, in order; at least one.
+    pub phases: Vec<PhasePlan>,
+}
+
+/// One phase: the circuit changes that lead to its configuration, and its collective.
+pub struct PhasePlan {
+    /// Label in reports.
+    pub name: String,
+    /// The collective and its algorithm.
+    pub collective: Collective,
+    /// The collective as written (`"all-reduce (ring)"`).
+    pub collective_label: String,
+    /// The circuit configuration (`"ring"`, `"4×4 torus"`).
+    pub circuits_label: String,
+    /// Links (both directions of each circuit) of the configuration, ascending.
+    pub links: Vec<LinkId>,
+    /// Links of the previous configuration's circuits that this one does not hold (empty for the
+    /// first phase).
+    pub tear_down: Vec<LinkId>,
+    /// Links of this configuration's circuits that the previous one did not hold (empty for the
+    /// first phase).
+    pub set_up: Vec<LinkId>,
 }
 
 /// Checks a `Collective` scenario and builds its variants.
@@ -71,24 +107,7 @@ pub fn prepare(
         unreachable!("planned as a collective benchmark")
     };
     let at = |field: &str| format!("workload.Collective.{field}");
-    if sizes.is_empty() {
-        return Err(err(&at("sizes"), "give at least one message size".into()));
-    }
-    if let Some(i) = sizes.iter().position(|s| s.0 == 0) {
-        return Err(err(&at("sizes"), format!("size {i} is zero")));
-    }
-    if chunks == 0 {
-        return Err(err(&at("chunks"), "must be at least 1".into()));
-    }
-    if file.runtime.is_some() {
-        return Err(err("runtime", "a Collective workload runs without a runtime; remove it".into()));
-    }
-    if file.deployment.is_some() {
-        return Err(err(
-            "deployment",
-            "a Collective workload places its ranks with `ranks`; remove the deployment".into(),
-        ));
-    }
+    check_sweep(&file, "Collective", &sizes, chunks).map_err(|(path, m)| err(&path, m))?;
     let variants_spec = if file.variants.is_empty() {
         vec![crate::scenario::VariantSpec::named(label(&collective))]
     } else {
@@ -112,6 +131,7 @@ pub fn prepare(
             v.clocks.map(|_| "clocks"),
             v.learning_rate.map(|_| "learning_rate"),
             v.batch_size.map(|_| "batch_size"),
+            v.ocs.as_ref().map(|_| "ocs"),
         ]
         .into_iter()
         .flatten()
@@ -157,6 +177,8 @@ pub fn prepare(
             platform,
             platform_label,
             network_model: network_model_of(spec),
+            path_selection: path_selection_of(spec),
+            phased: None,
         });
     }
     Ok(PreparedCollectives {
@@ -165,6 +187,34 @@ pub fn prepare(
         file,
         variants,
     })
+}
+
+/// Checks shared by the collective workloads (`workload` names the variant): a non-empty sweep of
+/// non-zero sizes, at least one chunk, and no runtime or deployment. Errors are (field path, message).
+pub(crate) fn check_sweep(
+    file: &ScenarioFile,
+    workload: &str,
+    sizes: &[crate::units::Size],
+    chunks: u32,
+) -> Result<(), (String, String)> {
+    let at = |field: &str| format!("workload.{workload}.{field}");
+    if sizes.is_empty() {
+        return Err((at("sizes"), "give at least one message size".into()));
+    }
+    if let Some(i) = sizes.iter().position(|s| s.0 == 0) {
+        return Err((at("sizes"), format!("size {i} is zero")));
+    }
+    if chunks == 0 {
+        return Err((at("chunks"), "must be at least 1".into()));
+    }
+    if file.runtime.is_some() {
+        return Err(("runtime".into(), format!("a {workload} workload runs without a runtime; remove it")));
+    }
+    if file.deployment.is_some() {
+        let how = if workload == "Collective" { "places its ranks with `ranks`" } else { "runs on every GPU" };
+        return Err(("deployment".into(), format!("a {workload} workload {how}; remove the deployment")));
+    }
+    Ok(())
 }
 
 fn topology_name(t: &crate::scenario::TopologySpec) -> String {
@@ -182,12 +232,15 @@ fn topology_name(t: &crate::scenario::TopologySpec) -> String {
             FabricShapeFile::Permutations { degree, .. } => format!("optical degree-{degree} fabric"),
             FabricShapeFile::Circuits { .. } => "optical circuits".into(),
         },
+        TopologySpec::CircuitSwitched { .. } => "optical circuit switch".into(),
         TopologySpec::MultiDatacenter { .. } => "multi-datacenter WAN".into(),
         TopologySpec::TopologyZoo { graph, .. } => format!("{graph} WAN (Topology Zoo)"),
     }
 }
 
-fn to_collective(c: CollectiveFile, ranks: usize) -> Result<Collective, String> {
+/// The engine's collective for `c` on `ranks` ranks; an error message for a group size that does
+/// not divide the ranks or a root that is not a rank.
+pub(crate) fn to_collective(c: CollectiveFile, ranks: usize) -> Result<Collective, String> {
     Ok(match c {
         CollectiveFile::AllReduce(a) => Collective::AllReduce(match a {
             AllReduceFile::Ring => AllReduceAlgorithm::Ring,
@@ -239,7 +292,7 @@ pub fn label(c: &CollectiveFile) -> String {
     }
 }
 
-fn kind_name(k: collective::CollectiveKind) -> &'static str {
+pub(crate) fn kind_name(k: collective::CollectiveKind) -> &'static str {
     match k {
         collective::CollectiveKind::AllReduce => "all-reduce",
         collective::CollectiveKind::ReduceScatter => "reduce-scatter",
@@ -250,7 +303,7 @@ fn kind_name(k: collective::CollectiveKind) -> &'static str {
     }
 }
 
-fn algorithm_name(c: &Collective) -> String {
+pub(crate) fn algorithm_name(c: &Collective) -> String {
     match c {
         Collective::AllReduce(AllReduceAlgorithm::Ring) => "ring".into(),
         Collective::AllReduce(AllReduceAlgorithm::DoubleBinaryTree) => "double binary tree".into(),
@@ -268,6 +321,91 @@ fn algorithm_name(c: &Collective) -> String {
 struct Point {
     stats: collective::CollectiveStats,
     link_bytes: Vec<u64>,
+    /// Each phase of a phased variant, in order.
+    phases: Vec<PhaseOutcome>,
+}
+
+/// When one phase started, launched its collective and ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseOutcome {
+    /// End of the previous phase (0 for the first): when the switch starts reconfiguring [ps].
+    pub start: SimTime,
+    /// When the collective started: `start`, plus the reconfiguration delay if a circuit was set
+    /// up [ps].
+    pub launch: SimTime,
+    /// The collective's counters; `stats.end` is the phase's end [ps].
+    pub stats: collective::CollectiveStats,
+}
+
+/// Runs the phases of `plan` on variant `v`'s platform for message size `bytes` and returns each
+/// phase's outcome and the bytes every link carried over all phases.
+///
+/// The circuits outside the first configuration are taken down at time 0 (in the router and in the
+/// network), so the first collective runs on its configuration alone. When phase `k` ends, the
+/// switch reconfigures (`sim_core::ocs::reconfigure`): circuits of phase `k` that phase `k + 1` does
+/// not hold go dark for good, circuits phase `k + 1` adds are dark for the reconfiguration delay,
+/// circuits both hold keep carrying traffic. Phase `k + 1`'s collective starts when every circuit
+/// it holds is up: after the delay if a circuit was set up, at once otherwise. (A runtime on an
+/// OCS fabric waits for the switch to report the new configuration; starting the flows during the
+/// delay would also be wrong in the flow model, which counts a flow's route latency from its start
+/// even over a dark circuit.)
+///
+/// # Errors
+/// A phase's collective error (routing, schedule).
+///
+/// # Panics
+/// If a phase ends with flows of an earlier one still on the network (it cannot: a collective
+/// runs until its last flow completes).
+pub fn run_phases(
+    v: &CollectiveVariantPlan,
+    plan: &PhasedPlan,
+    bytes: u64,
+) -> Result<(Vec<PhaseOutcome>, Vec<u64>), collective::CollectiveError> {
+    let mut router = Router::with_selection(&v.platform, v.path_selection);
+    let mut net = FlowNetwork::with_model(&v.platform, v.network_model);
+    let first = &plan.phases.first().expect("a phased plan has phases").links;
+    for l in (0..v.platform.links.len() as u32).map(LinkId) {
+        if first.binary_search(&l).is_err() {
+            router.set_link_up(l, false);
+            net.set_link_up(SimTime::ZERO, l, false);
+        }
+    }
+    let mut outcomes = Vec::with_capacity(plan.phases.len());
+    let mut end = SimTime::ZERO;
+    for (k, phase) in plan.phases.iter().enumerate() {
+        let start = end;
+        let launch = if k == 0 {
+            start
+        } else {
+            let ready = sim_core::ocs::reconfigure(
+                &mut net,
+                &mut router,
+                start,
+                &phase.tear_down,
+                &phase.set_up,
+                plan.reconfiguration,
+            );
+            if phase.set_up.is_empty() {
+                start
+            } else {
+                ready
+            }
+        };
+        let spec = CollectiveSpec { collective: phase.collective, bytes, chunks: v.chunks };
+        let run = collective::run_collective(
+            &v.platform,
+            &mut router,
+            &mut net,
+            &v.hosts,
+            &spec,
+            launch,
+            &ExecOptions::default(),
+        )?;
+        assert!(run.other.is_empty(), "phase {k} met flows of an earlier phase");
+        end = run.stats.end;
+        outcomes.push(PhaseOutcome { start, launch, stats: run.stats });
+    }
+    Ok((outcomes, net.link_bytes().to_vec()))
 }
 
 /// Runs every (variant, size) point in parallel and builds the report. `on_point` is called from
@@ -285,23 +423,45 @@ pub fn execute(
         .par_iter()
         .map(|&(vi, bytes)| {
             let v = &plan.variants[vi];
-            let mut router = Router::new(&v.platform);
-            let mut net = FlowNetwork::with_model(&v.platform, v.network_model);
-            let spec = CollectiveSpec { collective: v.collective, bytes, chunks: v.chunks };
-            let run = collective::run_collective(
-                &v.platform,
-                &mut router,
-                &mut net,
-                &v.hosts,
-                &spec,
-                sim_core::SimTime::ZERO,
-                &ExecOptions::default(),
-            )?;
+            let point = match &v.phased {
+                Some(phased) => {
+                    let (phases, link_bytes) = run_phases(v, phased, bytes)?;
+                    let last = phases.last().expect("a phased plan has phases").stats;
+                    let stats = collective::CollectiveStats {
+                        start: SimTime::ZERO,
+                        end: last.end,
+                        flows: phases.iter().map(|p| p.stats.flows).sum(),
+                        bytes: phases.iter().map(|p| p.stats.bytes).sum(),
+                    };
+                    Point { stats, link_bytes, phases }
+                }
+                None => {
+                    let mut router = Router::with_selection(&v.platform, v.path_selection);
+                    let mut net = FlowNetwork::with_model(&v.platform, v.network_model);
+                    let spec = CollectiveSpec { collective: v.collective, bytes, chunks: v.chunks };
+                    let run = collective::run_collective(
+                        &v.platform,
+                        &mut router,
+                        &mut net,
+                        &v.hosts,
+                        &spec,
+                        sim_core::SimTime::ZERO,
+                        &ExecOptions::default(),
+                    )?;
+                    Point { stats: run.stats, link_bytes: net.link_bytes().to_vec(), phases: Vec::new() }
+                }
+            };
             on_point();
-            Ok::<_, collective::CollectiveError>(Point { stats: run.stats, link_bytes: net.link_bytes().to_vec() })
+            Ok::<_, collective::CollectiveError>(point)
         })
         .collect::<Result<_, _>>()?;
-    let kind = plan.variants.first().map(|v| v.collective.kind());
+    let collective_name = match plan.variants.first() {
+        Some(CollectiveVariantPlan { phased: Some(p), .. }) => {
+            p.phases.iter().map(|ph| kind_name(ph.collective.kind())).collect::<Vec<_>>().join(", then ")
+        }
+        Some(v) => kind_name(v.collective.kind()).into(),
+        None => String::new(),
+    };
     let variants = plan
         .variants
         .iter()
@@ -309,26 +469,16 @@ pub fn execute(
         .map(|(vi, v)| {
             let mine = &points[vi * plan.sizes.len()..(vi + 1) * plan.sizes.len()];
             let ranks = v.hosts.len();
-            let series = plan
-                .sizes
-                .iter()
-                .zip(mine)
-                .map(|(&bytes, p)| {
-                    let time = p.stats.duration();
-                    reports::CollectivePoint {
-                        bytes,
-                        time_s: time.as_secs_f64(),
-                        algbw_bytes_per_s: collective::algorithm_bandwidth(bytes, time),
-                        busbw_bytes_per_s: collective::bus_bandwidth(v.collective.kind(), bytes, ranks, time),
-                        flows: p.stats.flows,
-                    }
-                })
-                .collect();
+            let series = plan.sizes.iter().zip(mine).map(|(&bytes, p)| point_report(v, bytes, ranks, p)).collect();
             // Link load of the largest size.
             let largest = plan.sizes.iter().enumerate().max_by_key(|(_, &s)| s).map(|(i, _)| i).expect("sizes");
+            let algorithm = match &v.phased {
+                Some(p) => p.phases.iter().map(|ph| algorithm_name(&ph.collective)).collect::<Vec<_>>().join(", then "),
+                None => algorithm_name(&v.collective),
+            };
             reports::CollectiveVariant {
                 name: v.name.clone(),
-                algorithm: algorithm_name(&v.collective),
+                algorithm,
                 platform: v.platform_label.clone(),
                 hosts: ranks as u32,
                 points: series,
@@ -339,9 +489,58 @@ pub fn execute(
     Ok(reports::CollectiveReport {
         scenario: plan.file.name.clone(),
         seed: plan.seed,
-        collective: kind.map(kind_name).unwrap_or_default().into(),
+        collective: collective_name,
         variants,
     })
+}
+
+/// The report of one measured point; for a phased variant, its phases and their totals (see
+/// `reports::CollectivePoint::phases`).
+fn point_report(v: &CollectiveVariantPlan, bytes: u64, ranks: usize, p: &Point) -> reports::CollectivePoint {
+    let time = p.stats.duration();
+    let Some(phased) = &v.phased else {
+        return reports::CollectivePoint {
+            bytes,
+            time_s: time.as_secs_f64(),
+            algbw_bytes_per_s: collective::algorithm_bandwidth(bytes, time),
+            busbw_bytes_per_s: collective::bus_bandwidth(v.collective.kind(), bytes, ranks, time),
+            flows: p.stats.flows,
+            phases: Vec::new(),
+        };
+    };
+    let phases: Vec<reports::CollectivePhase> = phased
+        .phases
+        .iter()
+        .zip(&p.phases)
+        .enumerate()
+        .map(|(k, (plan, o))| {
+            let kind = plan.collective.kind();
+            let collective_time = o.stats.end - o.launch;
+            reports::CollectivePhase {
+                phase: k as u32 + 1,
+                name: plan.name.clone(),
+                collective: plan.collective_label.clone(),
+                circuits: plan.circuits_label.clone(),
+                circuits_set_up: (plan.set_up.len() / 2) as u32,
+                circuits_torn_down: (plan.tear_down.len() / 2) as u32,
+                reconfiguration_ps: (o.launch - o.start).0,
+                collective_ps: collective_time.0,
+                time_s: (o.stats.end - o.start).as_secs_f64(),
+                algbw_bytes_per_s: collective::algorithm_bandwidth(bytes, collective_time),
+                busbw_bytes_per_s: collective::bus_bandwidth(kind, bytes, ranks, collective_time),
+                flows: o.stats.flows,
+            }
+        })
+        .collect();
+    let bus_factor: f64 = phased.phases.iter().map(|ph| collective::bus_factor(ph.collective.kind(), ranks)).sum();
+    reports::CollectivePoint {
+        bytes,
+        time_s: time.as_secs_f64(),
+        algbw_bytes_per_s: collective::algorithm_bandwidth(bytes, time),
+        busbw_bytes_per_s: collective::algorithm_bandwidth(bytes, time) * bus_factor,
+        flows: p.stats.flows,
+        phases,
+    }
 }
 
 /// The `[src node][dst node]` matrix of bytes carried, for platforms small enough to draw.

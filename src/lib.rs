@@ -2,9 +2,9 @@
 //!
 //! A deterministic discrete-event simulator of ML training clusters and their interconnects. This
 //! package is the command-line tool: the scenario schema ([`scenario`], [`units`]), run
-//! orchestration ([`run`]) and output files ([`output`]). The engine lives in `sim-core`, the
-//! platform builders in `topologies`, the ML programs in `workloads`, and the renderers in
-//! `reports`.
+//! orchestration ([`run`], [`collectives`], [`phases`]) and output files ([`output`]). The engine
+//! lives in `sim-core`, the platform builders in `topologies`, the ML programs in `workloads`, and
+//! the renderers in `reports`.
 //!
 //! **Architecture invariant:** this is the only crate that touches the file system, RON or the
 //! terminal.
@@ -13,6 +13,7 @@
 
 pub mod collectives;
 pub mod output;
+pub mod phases;
 pub mod run;
 pub mod scenario;
 pub mod units;

@@ -102,9 +102,15 @@ fn validate(text: &str, name: &str, data_dir: Option<&Path>) -> Result<(), Failu
             p.deployment.workers.len(),
             p.deployment.servers.len()
         ),
-        Plan::Collectives(p) => {
-            println!("{name}: ok ({} variants × {} message sizes)", p.variants.len(), p.sizes.len())
-        }
+        Plan::Collectives(p) => match p.variants.first().and_then(|v| v.phased.as_ref()) {
+            Some(phased) => println!(
+                "{name}: ok ({} variants × {} message sizes × {} phases)",
+                p.variants.len(),
+                p.sizes.len(),
+                phased.phases.len()
+            ),
+            None => println!("{name}: ok ({} variants × {} message sizes)", p.variants.len(), p.sizes.len()),
+        },
     }
     Ok(())
 }
@@ -180,6 +186,9 @@ fn run(
 }
 
 fn print_collective_table(report: &reports::CollectiveReport) {
+    if report.variants.iter().any(|v| v.points.iter().any(|p| !p.phases.is_empty())) {
+        return print_phase_table(report);
+    }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(vec!["variant", "platform", "ranks", "size", "time (s)", "algbw (GB/s)", "busbw (GB/s)"]);
@@ -205,6 +214,75 @@ fn print_collective_table(report: &reports::CollectiveReport) {
         }
     }
     println!("{table}");
+}
+
+/// One row per phase and a total per (variant, size): the reconfiguration before each phase, the
+/// collective's own time and bus bandwidth, and the phase time.
+fn print_phase_table(report: &reports::CollectiveReport) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec![
+        "variant",
+        "size",
+        "phase",
+        "collective on circuits",
+        "circuits +/−",
+        "reconfig (s)",
+        "collective (s)",
+        "busbw (GB/s)",
+        "phase time (s)",
+    ]);
+    let secs = |ps: u64| format!("{:.6}", ps as f64 / 1e12);
+    for v in &report.variants {
+        for p in &v.points {
+            let size = human_bytes(p.bytes);
+            for ph in &p.phases {
+                add_row(
+                    &mut table,
+                    3,
+                    vec![
+                        v.name.clone(),
+                        size.clone(),
+                        format!("{} {}", ph.phase, ph.name),
+                        format!("{} on {}", ph.collective, ph.circuits),
+                        format!("+{} −{}", ph.circuits_set_up, ph.circuits_torn_down),
+                        secs(ph.reconfiguration_ps),
+                        secs(ph.collective_ps),
+                        format!("{:.2}", ph.busbw_bytes_per_s / 1e9),
+                        format!("{:.6}", ph.time_s),
+                    ],
+                );
+            }
+            let reconfiguration: u64 = p.phases.iter().map(|ph| ph.reconfiguration_ps).sum();
+            let collective: u64 = p.phases.iter().map(|ph| ph.collective_ps).sum();
+            let row = vec![
+                v.name.clone(),
+                size,
+                "total".into(),
+                String::new(),
+                String::new(),
+                secs(reconfiguration),
+                secs(collective),
+                String::new(),
+                format!("{:.6}", p.time_s),
+            ];
+            add_row(&mut table, 3, row);
+        }
+    }
+    println!("{table}");
+    println!("(circuits +/−: set up / torn down before the phase; phase time = reconfig + collective)");
+}
+
+/// Adds `row` to `table`, right-aligning the columns from `first_number` on.
+fn add_row(table: &mut Table, first_number: usize, row: Vec<String>) {
+    table.add_row(row.into_iter().enumerate().map(|(i, c)| {
+        let cell = Cell::new(c);
+        if i == 1 || i >= first_number {
+            cell.set_alignment(CellAlignment::Right)
+        } else {
+            cell
+        }
+    }));
 }
 
 fn human_bytes(b: u64) -> String {

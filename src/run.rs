@@ -67,7 +67,9 @@ pub fn prepare(
     let workload = match &file.workload {
         WorkloadSpec::LogisticRegression { .. } => "LogisticRegression",
         WorkloadSpec::MatrixFactorization { .. } => "MatrixFactorization",
-        WorkloadSpec::Collective { .. } => unreachable!("collective workloads are planned by crate::collectives"),
+        WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => {
+            unreachable!("collective workloads are planned by crate::collectives and crate::phases")
+        }
     };
     let (Some(runtime), Some(deployment_spec)) = (&file.runtime, &file.deployment) else {
         let missing = if file.runtime.is_none() { "runtime" } else { "deployment" };
@@ -121,9 +123,13 @@ pub fn prepare(
         if let Some(problem) = crate::scenario::variant_name_problem(&specs, i) {
             return Err(verr("name", problem));
         }
-        if v.platform.is_some() || v.collective.is_some() {
-            let field = if v.platform.is_some() { "platform" } else { "collective" };
-            return Err(verr(field, format!("only Collective workloads take a variant {field}; this is {workload}")));
+        let collective_only = [
+            v.platform.as_ref().map(|_| "platform"),
+            v.collective.map(|_| "collective"),
+            v.ocs.as_ref().map(|_| "ocs"),
+        ];
+        if let Some(field) = collective_only.into_iter().flatten().next() {
+            return Err(verr(field, format!("only collective workloads take a variant {field}; this is {workload}")));
         }
         let config = PsConfig {
             consistency: consistency_of(v.consistency.unwrap_or(consistency)),
@@ -133,6 +139,7 @@ pub fn prepare(
             message_overhead_bytes,
             objective_every,
             network_model: network_model_of(&file.platform),
+            path_selection: path_selection_of(&file.platform),
             ssp_reads: match ssp_reads {
                 SspReadsSpec::Latest => ps::SspReads::Latest,
                 SspReadsSpec::CompleteClocks => ps::SspReads::CompleteClocks,
@@ -173,55 +180,47 @@ fn workload_field(w: &WorkloadSpec, field: &str) -> String {
         WorkloadSpec::LogisticRegression { .. } => format!("LogisticRegression.{field}"),
         WorkloadSpec::MatrixFactorization { .. } => format!("MatrixFactorization.{field}"),
         WorkloadSpec::Collective { .. } => format!("Collective.{field}"),
+        WorkloadSpec::CollectivePhases { .. } => format!("CollectivePhases.{field}"),
     }
 }
 
 /// Position of `field` inside the `i`-th element of the `variants` list.
 fn nth_variant_field(text: &str, i: usize, field: &str) -> Option<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut k = crate::scenario::locate_offset(text, "variants")?;
-    let (mut depth, mut seen) = (0i32, 0usize);
-    while k < bytes.len() {
-        match bytes[k] {
-            b'"' => {
-                k += 1;
-                while k < bytes.len() && bytes[k] != b'"' {
-                    k += if bytes[k] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'[' if depth == 0 => depth = 1,
-            b'(' if depth == 1 => {
-                if seen == i {
-                    let inner = crate::scenario::locate_offset(&text[k..], field).unwrap_or(0);
-                    return Some(crate::scenario::line_col(text, k + inner));
-                }
-                seen += 1;
-                depth = 2;
-            }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return None;
-                }
-            }
-            _ => {}
-        }
-        k += 1;
-    }
-    None
+    crate::scenario::locate_in_list(text, "variants", i, field)
 }
 
 fn consistency_of(c: ConsistencySpec) -> Consistency {
     match c {
         ConsistencySpec::Bsp => Consistency::Bsp,
         ConsistencySpec::Ssp { staleness } => Consistency::Ssp { staleness },
+        ConsistencySpec::Essp { staleness } => Consistency::Essp { staleness },
         ConsistencySpec::Async => Consistency::Async,
     }
 }
 
-fn link_spec(l: &LinkSpecFile) -> LinkSpec {
-    LinkSpec { bandwidth: l.bandwidth.0, latency: l.latency.0, price_per_gb: 0.0, half_duplex: l.half_duplex }
+/// The cable of `l`: a catalogue network preset with the fields `l` gives overriding it (see
+/// [`LinkSpecFile`] for what a preset sets), or every figure given. Errors name fields under `path`,
+/// the link's own field path.
+fn link_spec(l: &LinkSpecFile, path: &str) -> Result<LinkSpec, (String, String)> {
+    let field = |f: &str| format!("{path}.{f}");
+    let preset = match &l.preset {
+        Some(name) => Some(topologies::catalogue::try_network(name).map_err(|e| (field("preset"), e.to_string()))?),
+        None => None,
+    };
+    let need = |f: &str| {
+        (field(f), "required unless the link names a catalogue network preset (preset: \"ib-ndr\")".to_string())
+    };
+    let bandwidth = match (l.bandwidth, &preset) {
+        (Some(b), _) => b.0,
+        (None, Some(p)) => p.port_rate,
+        (None, None) => return Err(need("bandwidth")),
+    };
+    let latency = match (l.latency, &preset) {
+        (Some(d), _) => d.0,
+        (None, Some(_)) => topologies::DEFAULT_CABLE_LATENCY,
+        (None, None) => return Err(need("latency")),
+    };
+    Ok(LinkSpec { bandwidth, latency, price_per_gb: 0.0, half_duplex: l.half_duplex })
 }
 
 fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, (String, String)> {
@@ -231,7 +230,8 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
             if *hosts == 0 {
                 return Err((format!("{}.hosts", path("Star")), "must be at least 1".into()));
             }
-            Ok(topologies::star(*hosts, device, &link_spec(link), switch_latency.0))
+            let link = link_spec(link, &format!("{}.link", path("Star")))?;
+            Ok(topologies::star(*hosts, device, &link, switch_latency.0))
         }
         TopologySpec::FatTree {
             leaves,
@@ -246,7 +246,7 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
                 leaves: *leaves,
                 hosts_per_leaf: *hosts_per_leaf,
                 spines: *spines,
-                host_link: link_spec(host_link),
+                host_link: link_spec(host_link, &format!("{}.host_link", path("FatTree")))?,
                 oversubscription: *oversubscription,
                 spine_link_latency: spine_link_latency.0,
                 switch_latency: switch_latency.0,
@@ -257,12 +257,13 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
         | TopologySpec::DgxCluster { .. }
         | TopologySpec::KaryFatTree { .. }
         | TopologySpec::OpticalFabric { .. }
+        | TopologySpec::CircuitSwitched { .. }
         | TopologySpec::TopologyZoo { .. } => unreachable!("built by platform_of"),
         TopologySpec::MultiDatacenter { regions, hosts_per_dc, lan_link, switch_latency } => {
             let spec = topologies::MultiDcSpec {
                 regions: regions.clone(),
                 hosts_per_dc: *hosts_per_dc,
-                lan_link: link_spec(lan_link),
+                lan_link: link_spec(lan_link, &format!("{}.lan_link", path("MultiDatacenter")))?,
                 switch_latency: switch_latency.0,
                 wan_overrides: Vec::new(),
             };
@@ -288,6 +289,9 @@ pub fn plan(
         WorkloadSpec::Collective { .. } => {
             crate::collectives::prepare(file, text, file_name, seed).map(Plan::Collectives)
         }
+        WorkloadSpec::CollectivePhases { .. } => {
+            crate::phases::prepare(file, text, file_name, seed).map(Plan::Collectives)
+        }
         _ => prepare(file, text, file_name, data_dir, seed).map(Plan::ParameterServer),
     }
 }
@@ -307,7 +311,7 @@ pub(crate) fn platform_of(
     prefix: &str,
     seed: u64,
 ) -> Result<Platform, (String, String)> {
-    use crate::scenario::{DgxFabricFile, FabricShapeFile};
+    use crate::scenario::DgxFabricFile;
     use topologies::catalogue;
     let topo = |variant: &str, field: &str| format!("{prefix}.topology.{variant}.{field}");
     let terr = |variant: &'static str, field: &'static str| {
@@ -344,22 +348,7 @@ pub(crate) fn platform_of(
         TopologySpec::OpticalFabric { shape, chiplet, chiplets_per_gpu, ports_per_neighbor, link_latency } => {
             let device = device_of(&spec.host, None, prefix)?;
             let chiplet = catalogue::try_optical_chiplet(chiplet).map_err(terr("OpticalFabric", "chiplet"))?;
-            let shape = match shape {
-                FabricShapeFile::Ring { gpus } => topologies::FabricShape::Ring { gpus: *gpus },
-                FabricShapeFile::Torus2d { x, y } => topologies::FabricShape::Torus2d { x: *x, y: *y },
-                FabricShapeFile::Torus3d { x, y, z } => topologies::FabricShape::Torus3d { x: *x, y: *y, z: *z },
-                FabricShapeFile::Permutations { gpus, degree, shifts } => topologies::FabricShape::Permutations {
-                    gpus: *gpus,
-                    degree: *degree,
-                    source: match shifts {
-                        Some(s) => topologies::PermutationSource::Shifts(s.clone()),
-                        None => topologies::PermutationSource::Random { seed },
-                    },
-                },
-                FabricShapeFile::Circuits { gpus, circuits } => {
-                    topologies::FabricShape::Circuits { gpus: *gpus, circuits: circuits.clone() }
-                }
-            };
+            let shape = shape_of(shape, seed);
             let spec = topologies::DirectFabricSpec {
                 shape,
                 io: catalogue::OpticalIo { chiplet, chiplets_per_gpu: *chiplets_per_gpu },
@@ -369,6 +358,12 @@ pub(crate) fn platform_of(
             };
             topologies::direct_fabric(&spec, &device).map_err(terr("OpticalFabric", "shape"))
         }
+        TopologySpec::CircuitSwitched { .. } => Err((
+            format!("{prefix}.topology.CircuitSwitched"),
+            "a CircuitSwitched platform takes its circuits from the phases of a CollectivePhases workload; for \
+             fixed circuits use an OpticalFabric topology"
+                .into(),
+        )),
         TopologySpec::TopologyZoo {
             graph,
             data_centers,
@@ -379,7 +374,8 @@ pub(crate) fn platform_of(
             wan_price_per_gb,
         } => {
             let device = device_of(&spec.host, None, prefix)?;
-            let mut zoo = topologies::ZooWanSpec::new(graph.clone(), *hosts_per_dc, link_spec(lan_link));
+            let lan = link_spec(lan_link, &topo("TopologyZoo", "lan_link"))?;
+            let mut zoo = topologies::ZooWanSpec::new(graph.clone(), *hosts_per_dc, lan);
             zoo.data_centers = data_centers.clone();
             zoo.wan_bandwidth = wan_bandwidth.0;
             zoo.wan_price_per_gb = *wan_price_per_gb;
@@ -392,7 +388,7 @@ pub(crate) fn platform_of(
             let device = device_of(&spec.host, None, prefix)?;
             let spec = topologies::KaryFatTreeSpec {
                 k: *k,
-                host_link: link_spec(host_link),
+                host_link: link_spec(host_link, &topo("KaryFatTree", "host_link"))?,
                 oversubscription: *oversubscription,
                 fabric_link_latency: fabric_link_latency.0,
                 switch_latency: switch_latency.0,
@@ -406,8 +402,29 @@ pub(crate) fn platform_of(
     }
 }
 
+/// The builder's fabric shape of `shape`; random permutations draw from `seed`.
+pub(crate) fn shape_of(shape: &crate::scenario::FabricShapeFile, seed: u64) -> topologies::FabricShape {
+    use crate::scenario::FabricShapeFile;
+    match shape {
+        FabricShapeFile::Ring { gpus } => topologies::FabricShape::Ring { gpus: *gpus },
+        FabricShapeFile::Torus2d { x, y } => topologies::FabricShape::Torus2d { x: *x, y: *y },
+        FabricShapeFile::Torus3d { x, y, z } => topologies::FabricShape::Torus3d { x: *x, y: *y, z: *z },
+        FabricShapeFile::Permutations { gpus, degree, shifts } => topologies::FabricShape::Permutations {
+            gpus: *gpus,
+            degree: *degree,
+            source: match shifts {
+                Some(s) => topologies::PermutationSource::Shifts(s.clone()),
+                None => topologies::PermutationSource::Random { seed },
+            },
+        },
+        FabricShapeFile::Circuits { gpus, circuits } => {
+            topologies::FabricShape::Circuits { gpus: *gpus, circuits: circuits.clone() }
+        }
+    }
+}
+
 /// The device of `host`: a catalogue GPU (or `base`) with the fields `host` gives overriding it.
-fn device_of(
+pub(crate) fn device_of(
     host: &crate::scenario::HostSpec,
     base: Option<ComputeDevice>,
     prefix: &str,
@@ -454,6 +471,14 @@ fn device_of(
         return Err((field("efficiency"), format!("{} is outside (0, 1]", device.efficiency)));
     }
     Ok(device)
+}
+
+/// The path selection a platform spec selects.
+pub(crate) fn path_selection_of(spec: &crate::scenario::PlatformSpec) -> sim_core::PathSelection {
+    match spec.routing {
+        crate::scenario::RoutingSpec::EcmpHash => sim_core::PathSelection::Hash,
+        crate::scenario::RoutingSpec::DModK => sim_core::PathSelection::DestinationModK,
+    }
 }
 
 /// The network model a platform spec selects.
@@ -556,7 +581,9 @@ fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (S
             };
             Ok(Data::Ratings(Arc::new(ratings)))
         }
-        WorkloadSpec::Collective { .. } => unreachable!("collective workloads load no data"),
+        WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => {
+            unreachable!("collective workloads load no data")
+        }
     }
 }
 

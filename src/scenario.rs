@@ -56,6 +56,21 @@ pub struct PlatformSpec {
     /// How flows share links: `MaxMin` (default), or SimGrid's `Cm02` or `Lv08`.
     #[serde(default)]
     pub network_model: NetworkModelSpec,
+    /// How routes pick among equal-cost paths: `EcmpHash` (default; Ethernet-style per-connection
+    /// hashing) or `DModK` (destination-mod-k, the static routing of InfiniBand fat-trees).
+    #[serde(default)]
+    pub routing: RoutingSpec,
+}
+
+/// Path selection among equal-cost routes (see `sim_core::PathSelection`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum RoutingSpec {
+    /// Hash-based ECMP: each connection hashes to one of the equal-cost paths.
+    #[default]
+    EcmpHash,
+    /// Destination-mod-k (Zahavi 2010; OpenSM `ftree`): a hop with `c` up-links takes
+    /// up-link `d mod c` for destination host `d`, spreading destinations evenly.
+    DModK,
 }
 
 /// A compute device (roofline model: see `sim_core::ComputeDevice`): a catalogue GPU by name,
@@ -96,17 +111,52 @@ pub enum NetworkModelSpec {
     Lv08,
 }
 
-/// A cable: bandwidth of each direction and propagation latency.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+/// A cable: bandwidth of each direction and propagation latency, given explicitly
+/// (`(bandwidth: "10 Gbps", latency: "2 us")`) or taken from a network preset of the hardware
+/// catalogue (`topologies::catalogue::network`), any of whose figures can be overridden
+/// (`(preset: "ib-ndr", latency: "2 us")`).
+///
+/// A preset sets exactly two figures:
+/// - `bandwidth` = the preset's `port_rate`, the line rate of one port each way: `"ib-hdr"` 200 Gb/s,
+///   `"ib-ndr"` 400 Gb/s, `"eth-100g"` 100 Gb/s, `"eth-400g"` 400 Gb/s (NVIDIA and IEEE port rates,
+///   **[V-doc]** in the catalogue, after REFERENCE.md §8);
+/// - `latency` = `topologies::DEFAULT_CABLE_LATENCY`, 10 ns (about 2 m of fibre at 5 ns/m,
+///   **[assumption]**, the NIC cable of the DGX builders): the catalogue gives no cable propagation
+///   latency.
+///
+/// The preset's switch hop latency and switch radix are **not** applied: they describe switches, not
+/// cables; set the topology's `switch_latency` (e.g. 300 ns for `"ib-ndr"`, see the catalogue).
+/// `half_duplex` is never set by a preset (the catalogued ports are full duplex).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpecFile {
-    /// Bandwidth per direction, e.g. `"10 Gbps"`.
-    pub bandwidth: Bandwidth,
-    /// Propagation latency, e.g. `"2 us"`.
-    pub latency: Duration,
+    /// A network preset of the catalogue: `"ib-hdr"`, `"ib-ndr"`, `"eth-100g"`, `"eth-400g"`.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Bandwidth per direction, e.g. `"10 Gbps"` (required without a preset).
+    #[serde(default)]
+    pub bandwidth: Option<Bandwidth>,
+    /// Propagation latency, e.g. `"2 us"` (required without a preset).
+    #[serde(default)]
+    pub latency: Option<Duration>,
     /// Whether both directions share one capacity (default: full duplex).
     #[serde(default)]
     pub half_duplex: bool,
+}
+
+/// An optical circuit switch: a catalogue preset (`topologies::catalogue::ocs`) whose
+/// reconfiguration delay can be overridden, or an explicit delay (`(reconfiguration: "5 ms")`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OcsSpecFile {
+    /// A circuit switch of the catalogue: `"mems"` (MEMS mirrors, 10 ms), `"us-ocs"` (µs-class
+    /// research OCS, 20 µs), `"sip-microring"` (SiP-ML's micro-ring wavelength selection, 25 µs).
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Time to set up new circuits, during which they carry nothing, e.g. `"1 ms"` (required
+    /// without a preset).
+    #[serde(default)]
+    pub reconfiguration: Option<Duration>,
 }
 
 /// Topologies (built by the `topologies` crate).
@@ -179,6 +229,26 @@ pub enum TopologySpec {
         #[serde(default = "one_u32")]
         ports_per_neighbor: u32,
         /// Fibre latency of each cable, e.g. `"25 ns"` (≈ 5 ns/m).
+        link_latency: Duration,
+    },
+    /// GPUs whose optical I/O chiplet ports are patched by an optical circuit switch; the circuits
+    /// are set by the phases of a `CollectivePhases` workload, and the switch reconfigures them
+    /// between phases. GPUs relay traffic between GPUs without a direct circuit.
+    CircuitSwitched {
+        /// Number of GPUs, ≥ 2 (every phase's circuits must join exactly this many).
+        gpus: u32,
+        /// The optical circuit switch and its reconfiguration delay.
+        ocs: OcsSpecFile,
+        /// Catalogue optical chiplet (default `"teraphy"`: 8 ports × 128 Gb/s).
+        #[serde(default = "teraphy")]
+        chiplet: String,
+        /// Chiplets per GPU.
+        chiplets_per_gpu: u32,
+        /// Ports bundled into each circuit (default 1); every phase's circuits must fit each GPU's
+        /// ports on their own.
+        #[serde(default = "one_u32")]
+        ports_per_neighbor: u32,
+        /// Fibre latency of each circuit, GPU to GPU through the switch, e.g. `"50 ns"`.
         link_latency: Duration,
     },
     /// A research/ISP backbone from the Topology Zoo (`"Abilene"`, `"Geant2012"`, `"Sprint"`,
@@ -320,6 +390,21 @@ pub enum WorkloadSpec {
         #[serde(default)]
         ranks: Option<u32>,
     },
+    /// A sequence of collectives on a `CircuitSwitched` platform, each on its own circuit
+    /// configuration, over a sweep of message sizes. For each size, phase 1 runs on its circuits
+    /// (up from the start); when a phase's collective ends, the switch tears down the circuits the
+    /// next phase does not use, keeps those it does, and sets up the new ones; the next collective
+    /// starts once they are up (after the reconfiguration delay; at once if no circuit is set up).
+    /// Every phase uses every GPU, rank `i` on GPU `i`.
+    CollectivePhases {
+        /// The phases, in order (at least one).
+        phases: Vec<PhaseFile>,
+        /// Message sizes `S`, as for `Collective`; every phase's collective has size `S`.
+        sizes: Vec<Size>,
+        /// Pipelined chunks per collective (default 1).
+        #[serde(default = "one_u32")]
+        chunks: u32,
+    },
     /// Matrix factorisation by SGD.
     MatrixFactorization {
         /// Ratings source.
@@ -337,6 +422,20 @@ pub enum WorkloadSpec {
         #[serde(default)]
         l2: f64,
     },
+}
+
+/// One phase of a `CollectivePhases` workload: a circuit configuration and the collective run on it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseFile {
+    /// Label in reports (default: `"phase k"`, from 1).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The circuits the switch holds during the phase, as an optical fabric's shape (random
+    /// `Permutations` of phase `k`, from 0, draw from seed `seed + k`).
+    pub circuits: FabricShapeFile,
+    /// The collective and its algorithm.
+    pub collective: CollectiveFile,
 }
 
 /// A collective, as `sim_core::collective::Collective` (nccl-tests' operations).
@@ -490,6 +589,12 @@ pub enum ConsistencySpec {
         /// Staleness bound s [clocks].
         staleness: u32,
     },
+    /// Eager SSP (Bösen's `SSPPush`): SSP's bound, and shards push the rows a worker has read to it
+    /// on every clock they commit.
+    Essp {
+        /// Staleness bound s [clocks].
+        staleness: u32,
+    },
     /// Asynchronous, unbounded staleness.
     Async,
 }
@@ -576,6 +681,10 @@ pub struct VariantSpec {
     /// Runs this variant on another platform (collective workloads).
     #[serde(default)]
     pub platform: Option<PlatformSpec>,
+    /// Overrides the optical circuit switch of a `CircuitSwitched` platform (`CollectivePhases`
+    /// workloads).
+    #[serde(default)]
+    pub ocs: Option<OcsSpecFile>,
 }
 
 impl VariantSpec {
@@ -723,6 +832,76 @@ pub fn locate_offset(text: &str, path: &str) -> Option<usize> {
     found_at
 }
 
+/// Finds where field `field` (dotted, as for [`locate`]) of the `i`-th element (from 0) of the
+/// list at `list` is written in `text`, as a 1-based (line, column); the element's opening
+/// parenthesis if the field is not written there; `None` if the list or element is not found.
+pub fn locate_in_list(text: &str, list: &str, i: usize, field: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut k = locate_offset(text, list)?;
+    let (mut depth, mut seen) = (0i32, 0usize);
+    while k < bytes.len() {
+        match bytes[k] {
+            b'"' => {
+                k += 1;
+                while k < bytes.len() && bytes[k] != b'"' {
+                    k += if bytes[k] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(k + 1) == Some(&b'/') => {
+                while k < bytes.len() && bytes[k] != b'\n' {
+                    k += 1;
+                }
+                continue;
+            }
+            b'[' if depth == 0 => depth = 1,
+            b'(' if depth == 1 => {
+                if seen == i {
+                    let end = element_end(bytes, k);
+                    let inner = if field.is_empty() { None } else { locate_offset(&text[k..end], field) };
+                    return Some(line_col(text, k + inner.unwrap_or(0)));
+                }
+                seen += 1;
+                depth = 2;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth <= 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Byte offset just past the bracket closing the one opened at `open` (or the end of `bytes`).
+fn element_end(bytes: &[u8], open: usize) -> usize {
+    let (mut k, mut depth) = (open, 0i32);
+    while k < bytes.len() {
+        match bytes[k] {
+            b'"' => {
+                k += 1;
+                while k < bytes.len() && bytes[k] != b'"' {
+                    k += if bytes[k] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return k + 1;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    bytes.len()
+}
+
 /// 1-based (line, column) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
@@ -763,5 +942,16 @@ mod tests {
         assert_eq!(locate(text, "deployment.servers"), Some((7, 28)));
         assert_eq!(locate(text, "platform.topology.Star.link.bandwidth"), Some((5, 37)));
         assert_eq!(locate(text, "platform.host.peak"), Some((4, 12)));
+    }
+
+    #[test]
+    fn locate_in_list_finds_the_ith_element_and_its_field() {
+        let text = "(\n  w: P(\n    phases: [\n      (name: \"a\", circuits: Ring(gpus: 4)), // (x\n      (circuits: Ring(gpus: 5), collective: X),\n    ],\n  ),\n)";
+        assert_eq!(locate_in_list(text, "w.phases", 0, "circuits"), Some((4, 19)));
+        assert_eq!(locate_in_list(text, "w.phases", 1, "collective"), Some((5, 33)));
+        assert_eq!(locate_in_list(text, "w.phases", 1, "circuits.gpus"), Some((5, 23)));
+        // A field the element does not write: the element itself, not a later element's field.
+        assert_eq!(locate_in_list(text, "w.phases", 0, "collective"), Some((4, 7)));
+        assert_eq!(locate_in_list(text, "w.phases", 2, "circuits"), None);
     }
 }

@@ -157,6 +157,7 @@ fn demo_collective_report() -> CollectiveReport {
                     algbw_bytes_per_s: algbw,
                     busbw_bytes_per_s: algbw * bus,
                     flows: (steps * p) as u64,
+                    phases: Vec::new(),
                 }
             })
             .collect();

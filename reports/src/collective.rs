@@ -7,6 +7,10 @@
 //! (for all-reduce over `n` hosts, `2 (n − 1) / n`) so that it is comparable with the link bandwidth. The
 //! caller computes both; the renderers only print and plot them.
 //!
+//! A phased run (a sequence of collectives on an optical circuit-switched fabric whose circuits are
+//! reconfigured between them) gives each point its [`CollectivePhase`]s; the point's own figures are then the
+//! totals over the phases.
+//!
 //! Floats are written with Rust's shortest round-trip formatting, so identical input gives byte-identical
 //! output.
 
@@ -20,6 +24,27 @@ const BYTES_PER_GB: f64 = 1e9;
 /// Header of [`collective_csv`].
 pub const COLLECTIVE_CSV_HEADER: [&str; 9] =
     ["variant", "algorithm", "platform", "hosts", "bytes", "time_s", "algbw_GBps", "busbw_GBps", "flows"];
+
+/// Header of [`collective_csv`] when some point has phases: one row per phase, then a `total` row.
+pub const COLLECTIVE_PHASES_CSV_HEADER: [&str; 17] = [
+    "variant",
+    "algorithm",
+    "platform",
+    "hosts",
+    "bytes",
+    "phase",
+    "name",
+    "collective",
+    "circuits",
+    "circuits_set_up",
+    "circuits_torn_down",
+    "reconfiguration_ps",
+    "collective_ps",
+    "time_s",
+    "algbw_GBps",
+    "busbw_GBps",
+    "flows",
+];
 
 /// A collective benchmark: one collective, timed over a sweep of message sizes for every variant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,6 +88,49 @@ pub struct CollectivePoint {
     /// Bus bandwidth: the algorithm bandwidth times the collective's traffic factor [bytes/s].
     pub busbw_bytes_per_s: f64,
     /// Point-to-point flows the collective was made of [count].
+    pub flows: u64,
+    /// The phases of a phased run, in the order run; empty otherwise (and then left out of JSON). When there
+    /// are phases, `time_s` is the sum of their `time_s` (from the first phase's start to the last one's end,
+    /// reconfigurations included), `algbw_bytes_per_s` is `bytes / time_s`, `busbw_bytes_per_s` is the sum
+    /// over phases of `bytes` times the phase collective's bus factor, divided by `time_s` (nccl-tests' bus
+    /// bandwidth when there is one phase and no reconfiguration), and `flows` the sum of their flows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<CollectivePhase>,
+}
+
+/// One phase of a phased run: the optical circuit switch sets the phase's circuit configuration (if any
+/// circuit changes), then one collective runs on it.
+///
+/// A phase starts when the previous one ends (the first at time 0, with its circuits already up). Circuits in
+/// both configurations stay up; circuits only in the previous one are torn down; if any circuit is set up, the
+/// collective starts after the switch's reconfiguration delay, when every circuit it needs is up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CollectivePhase {
+    /// Phase number, from 1.
+    pub phase: u32,
+    /// The phase's name in the scenario.
+    pub name: String,
+    /// The collective and its algorithm, e.g. `"all-reduce (ring)"`.
+    pub collective: String,
+    /// The circuit configuration, e.g. `"ring"`, `"4×4 torus"`.
+    pub circuits: String,
+    /// Circuits (GPU pairs) set up before the collective [count]; 0 for the first phase.
+    pub circuits_set_up: u32,
+    /// Circuits torn down before the collective [count]; 0 for the first phase.
+    pub circuits_torn_down: u32,
+    /// Time from the phase's start to the collective's launch [ps]: the reconfiguration delay if a circuit was
+    /// set up, else 0.
+    pub reconfiguration_ps: u64,
+    /// Time from the collective's launch to its last completion [ps].
+    pub collective_ps: u64,
+    /// Phase time: `reconfiguration_ps + collective_ps` [s].
+    pub time_s: f64,
+    /// Algorithm bandwidth of the collective: `bytes / collective time` [bytes/s].
+    pub algbw_bytes_per_s: f64,
+    /// Bus bandwidth of the collective: its algorithm bandwidth times the collective's traffic factor
+    /// [bytes/s].
+    pub busbw_bytes_per_s: f64,
+    /// Point-to-point flows of the collective [count].
     pub flows: u64,
 }
 
@@ -190,8 +258,57 @@ pub fn collective_summary_json(report: &CollectiveReport) -> String {
 /// Renders the collective benchmark CSV: one row per (variant, message size), in report order, with header
 /// [`COLLECTIVE_CSV_HEADER`]. `time_s` is simulated seconds; `algbw_GBps` and `busbw_GBps` are
 /// [GB/s] with 1 GB = 10⁹ bytes.
+///
+/// If any point has [`CollectivePhase`]s, the header is [`COLLECTIVE_PHASES_CSV_HEADER`] instead and each
+/// (variant, message size) gives one row per phase (`phase` = 1, 2, …, with the phase's figures), then a row
+/// with `phase` = `total` (empty `name`, `collective` and `circuits`; circuit counts, `reconfiguration_ps`
+/// and `collective_ps` summed; the point's `time_s`, bandwidths and flows).
 pub fn collective_csv(report: &CollectiveReport) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
+    if report.variants.iter().any(|v| v.points.iter().any(|p| !p.phases.is_empty())) {
+        write_row(&mut w, COLLECTIVE_PHASES_CSV_HEADER);
+        for v in &report.variants {
+            let head = || [v.name.clone(), v.algorithm.clone(), v.platform.clone(), v.hosts.to_string()];
+            for p in &v.points {
+                for ph in &p.phases {
+                    let row = [
+                        p.bytes.to_string(),
+                        ph.phase.to_string(),
+                        ph.name.clone(),
+                        ph.collective.clone(),
+                        ph.circuits.clone(),
+                        ph.circuits_set_up.to_string(),
+                        ph.circuits_torn_down.to_string(),
+                        ph.reconfiguration_ps.to_string(),
+                        ph.collective_ps.to_string(),
+                        ph.time_s.to_string(),
+                        gb_per_s(ph.algbw_bytes_per_s).to_string(),
+                        gb_per_s(ph.busbw_bytes_per_s).to_string(),
+                        ph.flows.to_string(),
+                    ];
+                    write_row(&mut w, head().into_iter().chain(row));
+                }
+                let sum = |f: &dyn Fn(&CollectivePhase) -> u64| p.phases.iter().map(f).sum::<u64>().to_string();
+                let total = [
+                    p.bytes.to_string(),
+                    "total".into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    sum(&|ph| ph.circuits_set_up.into()),
+                    sum(&|ph| ph.circuits_torn_down.into()),
+                    sum(&|ph| ph.reconfiguration_ps),
+                    sum(&|ph| ph.collective_ps),
+                    p.time_s.to_string(),
+                    gb_per_s(p.algbw_bytes_per_s).to_string(),
+                    gb_per_s(p.busbw_bytes_per_s).to_string(),
+                    p.flows.to_string(),
+                ];
+                write_row(&mut w, head().into_iter().chain(total));
+            }
+        }
+        return finish(w);
+    }
     write_row(&mut w, COLLECTIVE_CSV_HEADER);
     for v in &report.variants {
         for p in &v.points {
@@ -265,6 +382,55 @@ mod tests {
         assert!(!json.contains("\"bytes\": ["), "matrices stay out of summary.json");
         assert!(!json.contains("\"link_load\""));
         assert!(json.ends_with("}\n"));
+    }
+
+    /// A two-phase point: a 1 ms ring all-reduce, then 20 µs of reconfiguration and a 2 ms all-to-all.
+    fn phased_report() -> CollectiveReport {
+        let mut r = small_collective_report();
+        r.variants.truncate(1);
+        let phase =
+            |phase: u32, name: &str, set_up: u32, torn_down: u32, reconfiguration_ps: u64, ps: u64| CollectivePhase {
+                phase,
+                name: name.into(),
+                collective: "c".into(),
+                circuits: "ring".into(),
+                circuits_set_up: set_up,
+                circuits_torn_down: torn_down,
+                reconfiguration_ps,
+                collective_ps: ps,
+                time_s: (reconfiguration_ps + ps) as f64 / 1e12,
+                algbw_bytes_per_s: 1e9,
+                busbw_bytes_per_s: 2e9,
+                flows: 10,
+            };
+        let p = &mut r.variants[0].points[1];
+        p.phases = vec![phase(1, "one", 0, 0, 0, 1_000_000_000), phase(2, "two", 20, 4, 20_000_000, 2_000_000_000)];
+        p.time_s = 0.00302;
+        r
+    }
+
+    #[test]
+    fn phased_csv_has_a_row_per_phase_and_a_total() {
+        let csv = collective_csv(&phased_report());
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], COLLECTIVE_PHASES_CSV_HEADER.join(","));
+        assert_eq!(lines.len(), 1 + 1 + (2 + 1) + 1, "a total row for points without phases too");
+        assert!(lines[1].starts_with("ring @ 4-host star,ring,4-host star,4,1024,total,,,,0,0,0,0,0.00004,"));
+        assert_eq!(
+            lines[2],
+            "ring @ 4-host star,ring,4-host star,4,1048576,1,one,c,ring,0,0,0,1000000000,0.001,1,2,10"
+        );
+        assert_eq!(
+            lines[3],
+            "ring @ 4-host star,ring,4-host star,4,1048576,2,two,c,ring,20,4,20000000,2000000000,0.00202,1,2,10"
+        );
+        assert!(lines[4]
+            .starts_with("ring @ 4-host star,ring,4-host star,4,1048576,total,,,,20,4,20000000,3000000000,0.00302,"));
+        let json = collective_summary_json(&phased_report());
+        assert!(json.contains("\"reconfiguration_ps\": 20000000"), "{json}");
+        assert_eq!(json.matches("\"phases\"").count(), 1, "only the point that has phases lists them");
+        assert!(!collective_summary_json(&small_collective_report()).contains("phases"));
+        assert!(!collective_csv(&small_collective_report()).contains("total"));
     }
 
     #[test]

@@ -278,6 +278,7 @@ mod tests {
                         algbw_bytes_per_s: algbw,
                         busbw_bytes_per_s: 1.5 * algbw,
                         flows: 1,
+                        phases: Vec::new(),
                     }
                 })
                 .collect();

@@ -10,7 +10,8 @@
 //! a [`CollectiveReport`]: [`collective_summary_json`] and [`collective_csv`] tabulate it, [`busbw_svg`] /
 //! [`busbw_png`] plot bus bandwidth and [`time_svg`] / [`time_png`] the collective time against message size,
 //! and [`link_load_svg`] / [`link_load_png`] draw a variant's [`LinkLoad`] (bytes per directed link) as a
-//! heatmap.
+//! heatmap. A phased run (collectives separated by optical circuit switch reconfigurations) adds its
+//! [`CollectivePhase`]s to each point; [`collective_csv`] then writes a row per phase and a total.
 //!
 //! **Architecture Invariant:** `reports` depends on no other workspace crate and never touches the file
 //! system (nor the terminal or the clock). It renders into `String` / `Vec<u8>` and the caller writes the
@@ -58,8 +59,8 @@ mod test_support;
 
 pub use breakdown::{breakdown_png, breakdown_svg};
 pub use collective::{
-    collective_csv, collective_summary_json, CollectivePoint, CollectiveReport, CollectiveVariant, LinkLoad,
-    COLLECTIVE_CSV_HEADER,
+    collective_csv, collective_summary_json, CollectivePhase, CollectivePoint, CollectiveReport, CollectiveVariant,
+    LinkLoad, COLLECTIVE_CSV_HEADER, COLLECTIVE_PHASES_CSV_HEADER,
 };
 pub use collective_plot::{busbw_png, busbw_svg, time_png, time_svg};
 pub use convergence::{convergence_png, convergence_svg};

@@ -96,7 +96,7 @@ pub(crate) fn small_report() -> RunReport {
 }
 
 fn point(bytes: u64, time_s: f64, algbw_bytes_per_s: f64, busbw_bytes_per_s: f64, flows: u64) -> CollectivePoint {
-    CollectivePoint { bytes, time_s, algbw_bytes_per_s, busbw_bytes_per_s, flows }
+    CollectivePoint { bytes, time_s, algbw_bytes_per_s, busbw_bytes_per_s, flows, phases: Vec::new() }
 }
 
 /// All-reduce over 4 hosts of a star (`h0`..`h3` around switch `sw`): a ring with a link-load matrix and a

@@ -143,6 +143,46 @@ fn bad_scenarios_are_reported_with_position_and_field() {
         ("negative_count.ron", "18:22: platform.topology.FatTree.spines:", "out of bounds"),
         ("negative_learning_rate.ron", "28:9: workload.LogisticRegression.learning_rate:", "must be positive"),
         ("variant_batch_too_large.ron", "42:45: variants[2].batch_size:", "exceeds the smallest worker partition"),
+        (
+            "unknown_link_preset.ron",
+            "11:25: platform.topology.FatTree.host_link.preset:",
+            "unknown network preset `ib-xdr`; valid names: ib-hdr, ib-ndr, eth-100g, eth-400g",
+        ),
+        (
+            "missing_link_latency.ron",
+            "9:13: platform.topology.Star.link.latency:",
+            "required unless the link names a catalogue network preset",
+        ),
+        (
+            "unknown_ocs_preset.ron",
+            "9:19: platform.topology.CircuitSwitched.ocs.preset:",
+            "unknown optical circuit switch preset `rotor`; valid names: mems, us-ocs, sip-microring",
+        ),
+        (
+            "ocs_variant_unknown_preset.ron",
+            "20:30: variants[1].ocs.preset:",
+            "unknown optical circuit switch preset `microsecond`",
+        ),
+        (
+            "ocs_phase_exceeds_ports.ron",
+            "20:14: workload.CollectivePhases.phases[1].circuits:",
+            "GPU 0 needs 16 optical ports (4 neighbours × 4 ports each) but its chiplets have 8",
+        ),
+        (
+            "ocs_phase_bad_collective.ron",
+            "18:40: workload.CollectivePhases.phases[1].collective:",
+            "root 16 is not one of the 16 ranks",
+        ),
+        (
+            "ocs_phase_unknown_shape.ron",
+            "18:24: workload.CollectivePhases.phases[1].circuits:",
+            "Unexpected variant named `Hypercube`",
+        ),
+        (
+            "ocs_phases_need_circuit_switch.ron",
+            "7:9: platform.topology:",
+            "a CollectivePhases workload runs on a CircuitSwitched topology",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
@@ -169,4 +209,28 @@ fn a_missing_scenario_file_is_an_input_error() {
     let out = clustersim(&repo(), &["run", "no/such/scenario.ron"], 1);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read scenario file no/such/scenario.ron"));
+}
+
+/// The quickstart with d-mod-k routing and SSP(3) against ESSP(3), 60 clocks: both schema
+/// additions parse and run, and ESSP keeps the staleness bound.
+#[test]
+fn essp_and_d_mod_k_routing_run_from_a_scenario() {
+    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.ron")).unwrap();
+    let text = text
+        .replace("topology: FatTree(", "routing: DModK,\n        topology: FatTree(")
+        .replace("clocks: 300", "clocks: 60")
+        .replace("(name: \"BSP\", consistency: Bsp),", "(name: \"ESSP(3)\", consistency: Essp(staleness: 3)),")
+        .replace("(name: \"async\", consistency: Async),\n", "");
+    assert!(text.contains("Essp") && text.contains("DModK"), "the quickstart changed shape");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("essp.ron"), text).unwrap();
+    let out = clustersim(dir.path(), &["run", "essp.ron"], 2);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/quickstart/summary.json")).unwrap()).unwrap();
+    for name in ["ESSP(3)", "SSP(3)"] {
+        let v = variant(&s, name);
+        assert_eq!(v["staleness_violations"], 0, "{name}");
+        assert!(v["staleness_max"].as_u64().unwrap() <= 3, "{name}");
+    }
 }

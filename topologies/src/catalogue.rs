@@ -336,7 +336,9 @@ impl OpticalIo {
 ///
 /// A circuit adds no switching hop (light passes through); while the OCS reconfigures, the affected circuits
 /// carry nothing. The builders model one configuration as the links of a direct-connect fabric
-/// ([`crate::FabricShape::Circuits`]); the reconfiguration time is for an engine that changes circuits.
+/// ([`crate::FabricShape::Circuits`]), or a sequence of configurations as the union of their circuits
+/// ([`crate::circuit_switched_fabric`]); `sim_core::ocs::reconfigure` applies the reconfiguration time when a
+/// run changes circuits.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OcsPreset {
     /// Catalogue name, e.g. `"mems"`.

@@ -157,6 +157,15 @@ pub enum TopologyError {
         /// Repair steps tried for it.
         repairs: u64,
     },
+    /// One configuration of an optical circuit-switched fabric ([`crate::circuit_switched_fabric`]) cannot
+    /// be built as a direct fabric on its own.
+    #[error("configuration {configuration}: {source}")]
+    InConfiguration {
+        /// Index of the configuration, from 0.
+        configuration: usize,
+        /// What is wrong with it.
+        source: Box<TopologyError>,
+    },
     /// A PoP name that the chosen Topology Zoo graph does not have.
     #[error("Topology Zoo graph `{graph}` has no PoP `{pop}`; its PoPs: {}", .valid.join(", "))]
     UnknownPop {

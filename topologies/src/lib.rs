@@ -11,6 +11,8 @@
 //! - [`direct_fabric`]: optical direct-connect fabrics of GPUs with optical I/O chiplets: ring, 2D and 3D
 //!   torus, `d/2` permutations (seeded random or fixed shifts), or explicit circuits ([`DirectFabricSpec`],
 //!   [`FabricShape`]); see [`Forwarding`] for what `sim_core`'s router still lacks there;
+//! - [`circuit_switched_fabric`]: GPUs whose optical ports an optical circuit switch patches into a sequence
+//!   of configurations, built once as the union of their circuits ([`CircuitSwitchedSpec`]);
 //! - [`multi_datacenter`]: one star LAN per cloud region, the regions joined by WAN cables whose two
 //!   directions carry the bandwidth, latency and egress price measured between AWS regions
 //!   ([`cloud_regions`], Skyplane data, embedded at compile time);
@@ -60,6 +62,7 @@
 #![deny(missing_docs)]
 
 pub mod catalogue;
+mod circuit_switched;
 pub mod cloud_regions;
 mod dgx;
 mod direct;
@@ -72,6 +75,7 @@ mod star;
 pub mod topology_zoo;
 mod util;
 
+pub use circuit_switched::{circuit_switched_fabric, CircuitSwitchedFabric, CircuitSwitchedSpec};
 pub use cloud_regions::WanPath;
 pub use dgx::{
     dgx_cluster, dgx_node, DgxClusterSpec, DgxFabric, DEFAULT_CABLE_LATENCY, DEFAULT_NIC_LATENCY,

@@ -49,7 +49,7 @@ use crate::engine::Simulation;
 use crate::flow::{Completion, FlowNetwork, NetworkModel};
 use crate::platform::{NodeId, Platform};
 use crate::program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
-use crate::routing::{Router, RoutingError};
+use crate::routing::{PathSelection, Router, RoutingError};
 use crate::straggler::{StragglerModel, WorkerSlowdown};
 use crate::time::{SimDuration, SimTime};
 
@@ -124,6 +124,8 @@ pub struct PsConfig {
     pub ssp_reads: SspReads,
     /// How messages share the network.
     pub network_model: NetworkModel,
+    /// How routes pick among equal-cost paths.
+    pub path_selection: PathSelection,
 }
 
 impl Default for PsConfig {
@@ -137,6 +139,7 @@ impl Default for PsConfig {
             objective_every: 1,
             ssp_reads: SspReads::Latest,
             network_model: NetworkModel::MaxMin,
+            path_selection: PathSelection::Hash,
         }
     }
 }
@@ -441,7 +444,7 @@ impl<'a> Runtime<'a> {
         stragglers.validate().map_err(PsError::Config)?;
         let tables = program.tables();
         let init = program.initial_params();
-        let mut router = Router::new(platform);
+        let mut router = Router::with_selection(platform, config.path_selection);
         // Fail early if some worker cannot reach some shard.
         for &w in &deployment.workers {
             for &s in &deployment.servers {
