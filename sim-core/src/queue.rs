@@ -552,6 +552,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// `retain` keeps exactly the chosen entries and leaves a valid heap: popping yields them in
+    /// key order.
+    #[test]
+    fn quaternary_retain_keeps_heap_order() {
+        let mut q = QuaternaryHeapQueue::new();
+        let keys: Vec<u64> = (0..1000u64).map(|i| crate::rng::mix64(i) % 5000).collect();
+        for (seq, &t) in keys.iter().enumerate() {
+            q.push(EventKey { time: SimTime(t), seq: seq as u64 }, seq as u32);
+        }
+        q.retain(|_, slot| slot % 3 != 0);
+        assert_eq!(q.peek().map(|e| e.0), q.peek_key());
+        let mut popped = Vec::new();
+        while let Some((k, slot)) = q.pop() {
+            assert_ne!(slot % 3, 0);
+            popped.push((k.time.0, k.seq));
+        }
+        let mut expected: Vec<(u64, u64)> =
+            keys.iter().enumerate().filter(|(i, _)| i % 3 != 0).map(|(i, &t)| (t, i as u64)).collect();
+        expected.sort_unstable();
+        assert_eq!(popped, expected);
+    }
+
     #[derive(Clone, Debug)]
     enum Op {
         /// Push at last popped time + this delay.
