@@ -125,18 +125,7 @@ pub fn prepare(
         if let Some(problem) = crate::scenario::variant_name_problem(&variants_spec, i) {
             return Err(verr("name", problem));
         }
-        if let Some(f) = [
-            v.consistency.map(|_| "consistency"),
-            v.stragglers.as_ref().map(|_| "stragglers"),
-            v.clocks.map(|_| "clocks"),
-            v.learning_rate.map(|_| "learning_rate"),
-            v.batch_size.map(|_| "batch_size"),
-            v.ocs.as_ref().map(|_| "ocs"),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        {
+        if let Some(f) = v.training_field().or(v.ocs.as_ref().map(|_| "ocs")) {
             return Err(verr(f, "does not apply to a Collective workload".into()));
         }
         let (spec, prefix) = match &v.platform {

@@ -97,18 +97,7 @@ pub fn prepare(
         if let Some(problem) = variant_name_problem(&variants_spec, i) {
             return Err(verr("name", problem));
         }
-        if let Some(f) = [
-            v.consistency.map(|_| "consistency"),
-            v.stragglers.as_ref().map(|_| "stragglers"),
-            v.clocks.map(|_| "clocks"),
-            v.learning_rate.map(|_| "learning_rate"),
-            v.batch_size.map(|_| "batch_size"),
-            v.collective.map(|_| "collective"),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        {
+        if let Some(f) = v.training_field().or(v.collective.map(|_| "collective")) {
             let why = if f == "collective" { "; each phase names its collective" } else { "" };
             return Err(verr(f, format!("does not apply to a CollectivePhases workload{why}")));
         }

@@ -688,6 +688,21 @@ pub struct VariantSpec {
 }
 
 impl VariantSpec {
+    /// The first field this variant sets that only a training workload uses (`consistency`,
+    /// `stragglers`, `clocks`, `learning_rate`, `batch_size`), for rejecting it elsewhere.
+    pub fn training_field(&self) -> Option<&'static str> {
+        [
+            self.consistency.map(|_| "consistency"),
+            self.stragglers.as_ref().map(|_| "stragglers"),
+            self.clocks.map(|_| "clocks"),
+            self.learning_rate.map(|_| "learning_rate"),
+            self.batch_size.map(|_| "batch_size"),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
     /// A variant that overrides nothing.
     pub fn named(name: impl Into<String>) -> Self {
         VariantSpec { name: name.into(), ..Self::default() }
