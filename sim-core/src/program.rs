@@ -3,6 +3,8 @@
 //! partition, and gives an exact objective; the runtime does communication, consistency and
 //! scheduling.
 
+use std::any::Any;
+
 use crate::compute::Work;
 
 /// A parameter table: `rows × width` values of type `f64`, sharded over servers by row.
@@ -101,8 +103,9 @@ pub struct Step {
 
 /// A data-parallel ML program: parameters in tables, data partitioned over workers, commutative
 /// additive updates. Implementations must be pure functions of their inputs (any sampling is
-/// derived from seeded streams keyed by worker and clock), so one program can serve several runs
-/// in parallel and a run is reproducible.
+/// derived from seeded streams keyed by worker and clock; state that evolves across clocks lives in
+/// the worker's own state, created per run), so one program can serve several runs in parallel and
+/// a run is reproducible.
 pub trait DataParallelProgram: Sync {
     /// Short name for reports (`"logistic regression (adult)"`).
     fn name(&self) -> String;
@@ -115,8 +118,24 @@ pub trait DataParallelProgram: Sync {
     /// Rows worker `worker` reads at clock `clock`, sorted and unique. [`Self::compute`] must read
     /// no other row.
     fn rows_needed(&self, worker: usize, clock: u64) -> Vec<RowRef>;
-    /// One clock of work (e.g. one mini-batch) of `worker` at `clock` against its view `params`.
-    fn compute(&self, worker: usize, clock: u64, params: &Params) -> Step;
+    /// The state `worker` keeps between its clocks and never shares (LDA's topic assignments of its
+    /// documents); stateless programs keep `()`, the default. The runtime creates it once per run
+    /// and hands it to every [`Self::compute`] of that worker, in clock order.
+    fn initial_worker_state(&self, worker: usize) -> Box<dyn Any + Send> {
+        let _ = worker;
+        Box::new(())
+    }
+    /// One clock of work (e.g. one mini-batch) of `worker` at `clock` against its view `params`,
+    /// updating the worker's own `state` (made by [`Self::initial_worker_state`]; stateless
+    /// programs ignore it, and callers of those may pass `&mut ()`).
+    fn compute(&self, worker: usize, clock: u64, params: &Params, state: &mut dyn Any) -> Step;
+    /// The factor by which the step size of clock `clock` has decayed from the initial one (1 for a
+    /// constant step). Gaia's significance threshold decays by the same factor (Hsieh et al., NSDI
+    /// 2017, §3.2; the authors' code multiplies the threshold by the learning-rate decay).
+    fn learning_rate_factor(&self, clock: u64) -> f64 {
+        let _ = clock;
+        1.0
+    }
     /// Objective of `params` over the whole training set, computed exactly (lower is better).
     fn objective(&self, params: &Params) -> f64;
     /// What [`Self::objective`] measures, for plot axes (`"training log-loss"`).

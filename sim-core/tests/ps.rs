@@ -57,7 +57,7 @@ impl DataParallelProgram for LeastSquares {
         let rows = if clock % 2 == 0 { 0..d } else { d / 2..d };
         rows.map(|row| RowRef { table: 0, row }).collect()
     }
-    fn compute(&self, worker: usize, clock: u64, params: &Params) -> Step {
+    fn compute(&self, worker: usize, clock: u64, params: &Params, _state: &mut dyn std::any::Any) -> Step {
         let rows = self.rows_needed(worker, clock);
         let mut grad = vec![0.0; rows.len()];
         for i in self.examples(worker, clock) {
@@ -147,7 +147,7 @@ fn one_worker_reproduces_sequential_sgd() {
         let mut params = program.initial_params();
         let mut objectives = vec![program.objective(&params)];
         for c in 0..clocks {
-            let step = program.compute(0, c, &params);
+            let step = program.compute(0, c, &params, &mut ());
             params.apply(&step.updates);
             objectives.push(program.objective(&params));
         }

@@ -47,7 +47,7 @@ fn one_worker_on_adult_is_sequential_sgd() {
     let mut params = program.initial_params();
     let mut objectives = vec![program.objective(&params)];
     for c in 0..clocks {
-        params.apply(&program.compute(0, c, &params).updates);
+        params.apply(&program.compute(0, c, &params, &mut ()).updates);
         objectives.push(program.objective(&params));
     }
     for (consistency, reads) in [

@@ -32,6 +32,8 @@
 
 pub mod builtin;
 pub mod data;
+pub mod lasso;
+pub mod lda;
 pub mod logreg;
 pub mod mf;
 mod sampling;

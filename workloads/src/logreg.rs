@@ -165,7 +165,7 @@ impl DataParallelProgram for LogisticRegression {
         self.touched(worker, clock).into_iter().map(weight_row).collect()
     }
 
-    fn compute(&self, worker: usize, clock: u64, params: &Params) -> Step {
+    fn compute(&self, worker: usize, clock: u64, params: &Params, _state: &mut dyn std::any::Any) -> Step {
         let touched = self.touched(worker, clock);
         let weight = |j: u32| params.row(weight_row(j))[0];
         let mut grad = vec![0.0; touched.len()];
@@ -205,6 +205,10 @@ impl DataParallelProgram for LogisticRegression {
         loss / self.data.len() as f64 + 0.5 * self.cfg.l2 * norm2
     }
 
+    fn learning_rate_factor(&self, clock: u64) -> f64 {
+        self.learning_rate(clock) / self.cfg.learning_rate
+    }
+
     fn objective_name(&self) -> String {
         "training log-loss".into()
     }
@@ -230,7 +234,7 @@ mod tests {
         let prog = LogisticRegression::new(tiny(), cfg(1, 4)).unwrap();
         let mut params = prog.initial_params();
         params.table_mut(0).copy_from_slice(&[0.2, -0.4, 0.7, 0.1]);
-        let step = prog.compute(0, 0, &params);
+        let step = prog.compute(0, 0, &params, &mut ());
         assert_eq!(step.updates.len(), 4);
         for u in &step.updates {
             let h = 1e-6;
@@ -256,8 +260,8 @@ mod tests {
         let params = prog.initial_params();
         for worker in 0..2 {
             for clock in 0..5 {
-                let a = prog.compute(worker, clock, &params);
-                assert_eq!(a, prog.compute(worker, clock, &params));
+                let a = prog.compute(worker, clock, &params, &mut ());
+                assert_eq!(a, prog.compute(worker, clock, &params, &mut ()));
                 let needed = prog.rows_needed(worker, clock);
                 assert!(needed.windows(2).all(|w| w[0] < w[1]));
                 assert!(a.updates.iter().all(|u| needed.binary_search(&u.row).is_ok()));
@@ -281,7 +285,7 @@ mod tests {
                     poisoned.row_mut(weight_row(j))[0] = f64::NAN;
                 }
             }
-            assert_eq!(prog.compute(1, clock, &params), prog.compute(1, clock, &poisoned));
+            assert_eq!(prog.compute(1, clock, &params, &mut ()), prog.compute(1, clock, &poisoned, &mut ()));
         }
     }
 

@@ -199,7 +199,7 @@ impl DataParallelProgram for MatrixFactorization {
         self.touched(worker, clock)
     }
 
-    fn compute(&self, worker: usize, clock: u64, params: &Params) -> Step {
+    fn compute(&self, worker: usize, clock: u64, params: &Params, _state: &mut dyn std::any::Any) -> Step {
         let touched = self.touched(worker, clock);
         let k = self.cfg.rank as usize;
         let mut deltas = vec![0.0; touched.len() * k];
@@ -233,6 +233,10 @@ impl DataParallelProgram for MatrixFactorization {
         (sq + self.cfg.l2 * reg) / self.ratings.entries.len() as f64
     }
 
+    fn learning_rate_factor(&self, clock: u64) -> f64 {
+        self.learning_rate(clock) / self.cfg.learning_rate
+    }
+
     fn objective_name(&self) -> String {
         "training MSE + L2 (per rating)".into()
     }
@@ -253,7 +257,7 @@ mod tests {
         let ratings = Ratings { users: 2, items: 2, entries: vec![(1, 0, 3.5)] };
         let prog = MatrixFactorization::new(ratings, cfg(1, 1)).unwrap();
         let params = prog.initial_params();
-        let step = prog.compute(0, 0, &params);
+        let step = prog.compute(0, 0, &params, &mut ());
         assert_eq!(step.updates.iter().map(|u| u.row).collect::<Vec<_>>(), vec![user_row(1), item_row(0)]);
         for u in &step.updates {
             for j in 0..3 {
@@ -274,8 +278,8 @@ mod tests {
         assert_eq!(params, prog.initial_params());
         for worker in 0..3 {
             for clock in 0..6 {
-                let a = prog.compute(worker, clock, &params);
-                assert_eq!(a, prog.compute(worker, clock, &params));
+                let a = prog.compute(worker, clock, &params, &mut ());
+                assert_eq!(a, prog.compute(worker, clock, &params, &mut ()));
                 let needed = prog.rows_needed(worker, clock);
                 assert!(needed.windows(2).all(|w| w[0] < w[1]));
                 assert_eq!(a.updates.iter().map(|u| u.row).collect::<Vec<_>>(), needed);
@@ -289,7 +293,7 @@ mod tests {
                         }
                     }
                 }
-                assert_eq!(a, prog.compute(worker, clock, &poisoned));
+                assert_eq!(a, prog.compute(worker, clock, &poisoned, &mut ()));
             }
         }
     }

@@ -8,7 +8,7 @@ use workloads::{builtin, LogRegConfig, LogisticRegression, MatrixFactorization, 
 fn run_sequential(prog: &dyn DataParallelProgram, clocks: u64) -> Params {
     let mut params = prog.initial_params();
     for clock in 0..clocks {
-        let step = prog.compute(0, clock, &params);
+        let step = prog.compute(0, clock, &params, &mut ());
         params.apply(&step.updates);
     }
     params
@@ -58,7 +58,7 @@ fn programs_are_deterministic_across_instances() {
     let b = LogisticRegression::new(builtin::adult(), LogRegConfig { workers: 4, ..logreg_cfg() }).unwrap();
     let params = a.initial_params();
     for w in 0..4 {
-        assert_eq!(a.compute(w, 17, &params), b.compute(w, 17, &params));
+        assert_eq!(a.compute(w, 17, &params, &mut ()), b.compute(w, 17, &params, &mut ()));
         assert_eq!(a.rows_needed(w, 17), b.rows_needed(w, 17));
     }
     let c = LogisticRegression::new(builtin::adult(), LogRegConfig { seed: 43, workers: 4, ..logreg_cfg() }).unwrap();

@@ -364,6 +364,8 @@ struct Worker {
     awaiting: usize,
     releases: usize,
     slowdown: WorkerSlowdown,
+    /// The program's worker-local state (see [`DataParallelProgram::initial_worker_state`]).
+    state: Box<dyn std::any::Any + Send>,
     step: Option<Step>,
     // Accounting of the current clock.
     phase_start: SimTime,
@@ -468,6 +470,7 @@ impl<'a> Runtime<'a> {
                 awaiting: 0,
                 releases: 0,
                 slowdown: WorkerSlowdown::new(seed, i as u32),
+                state: program.initial_worker_state(i),
                 step: None,
                 phase_start: SimTime::ZERO,
                 finished: SimTime::ZERO,
@@ -650,7 +653,7 @@ impl<'a> Runtime<'a> {
                 self.out.staleness_violations += 1;
             }
         }
-        let step = self.program.compute(w as usize, c, &worker.cache);
+        let step = self.program.compute(w as usize, c, &worker.cache, worker.state.as_mut());
         let device = self.platform.device(worker.host).expect("workers run on hosts");
         let factor = worker.slowdown.factor(self.stragglers, c);
         let duration = device.kernel_time(step.work).mul_f64_ceil(factor);

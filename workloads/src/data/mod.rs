@@ -5,6 +5,8 @@
 //! 1-based line of the input where it was found.
 
 pub mod adult;
+pub mod lasso;
+pub mod ldac;
 pub mod libsvm;
 pub mod movielens;
 pub mod pai_trace;
