@@ -35,6 +35,14 @@
 //!   answers at once with its latest value, which includes every update delivered so far in
 //!   arrival order.
 //!
+//! **Geo-distribution** ([`run_gaia`]; Hsieh et al., "Gaia: Geo-Distributed Machine Learning
+//! Approaching LAN Speeds", NSDI 2017, §3): each data center runs its own full set of shards and
+//! its workers talk only to them, under the consistency model above (intra-DC BSP, SSP or ESSP).
+//! Shard `k` of one data center and shard `k` of every other are *mirrors*; they keep their models
+//! approximately equal by **Approximate Synchronous Parallel** (see [`AspConfig`]): a significance
+//! filter, a selective barrier and a mirror clock. The ordinary parameter server stretched over a
+//! WAN is [`run`] with shards in several data centers.
+//!
 //! **Accounting** per worker and clock: compute time (the program's reported work on the
 //! worker's device, times the straggler factor); waiting time (the longest time one of the
 //! clock's read requests sat at a shard for the consistency rule, plus, under BSP, the barrier
@@ -52,6 +60,10 @@ use crate::program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableS
 use crate::routing::{PathSelection, Router, RoutingError};
 use crate::straggler::{StragglerModel, WorkerSlowdown};
 use crate::time::{SimDuration, SimTime};
+
+mod asp;
+
+pub use asp::{AspConfig, AspStats};
 
 /// How fresh a worker's reads must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,14 +200,16 @@ pub struct WorkerClock {
     pub waiting: SimDuration,
 }
 
-/// The model at a moment: recorded when every shard has every worker's updates of clocks `< clock`.
+/// The model at a moment: recorded when every shard has every worker's updates of clocks `< clock`
+/// (under [`run_gaia`], every shard of every data center has its own data center's).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ObjectivePoint {
     /// Clocks completed by every worker and delivered to every shard.
     pub clock: u64,
     /// When that happened [ps].
     pub time: SimTime,
-    /// The program's objective of the servers' model at that moment.
+    /// The program's objective of the servers' model at that moment (under [`run_gaia`], the mean
+    /// over data centers of the objective of each data center's model).
     pub objective: f64,
 }
 
@@ -224,8 +238,18 @@ pub struct PsRun {
     pub end_time: SimTime,
     /// Engine events and flow completions processed.
     pub events: u64,
-    /// The servers' final model.
+    /// The servers' final model (under [`run_gaia`]: the first data center's; see
+    /// [`PsRun::dc_params`]).
     pub final_params: Params,
+    /// Gaia's measurements ([`run_gaia`] only).
+    pub asp: Option<AspStats>,
+    /// Under [`run_gaia`], each data center's final model, in data-center order; empty otherwise.
+    pub dc_params: Vec<Params>,
+    /// Under [`run_gaia`], each data center's accumulated local updates not yet found significant
+    /// (never sent to its mirrors), in data-center order; empty otherwise. For every data center
+    /// `d`, `dc_params[d] + Σ_{e≠d} dc_unsent[e]` is the initial model plus every update of every
+    /// worker: nothing significant is lost or applied twice.
+    pub dc_unsent: Vec<Params>,
 }
 
 impl PsRun {
@@ -287,7 +311,31 @@ pub fn run_observed(
     seed: u64,
     on_clock: &(dyn Fn(u64) + Sync),
 ) -> Result<PsRun, PsError> {
-    Runtime::new(platform, deployment, program, config, stragglers, seed, on_clock)?.run()
+    Runtime::new(platform, std::slice::from_ref(deployment), program, config, None, stragglers, seed, on_clock)?.run()
+}
+
+/// Runs `program` geo-distributed under Gaia's Approximate Synchronous Parallel (Hsieh et al.,
+/// NSDI 2017, §3): `data_centers[d]` lists the workers and shards of data center `d`; program
+/// worker `i` is the `i`-th worker in data-center order. Inside a data center `config.consistency`
+/// rules (BSP, SSP or ESSP); between data centers, `asp`. Every data center needs the same number
+/// of shards (shard `k` of each holds the same rows: they are mirrors).
+///
+/// # Errors
+/// As [`run`]; also [`PsError::Deployment`] for no data center, one without workers, or unequal
+/// shard counts, and [`PsError::Config`] for asynchronous consistency (the mirror clock needs a
+/// bound) or an invalid [`AspConfig`].
+#[allow(clippy::too_many_arguments)]
+pub fn run_gaia(
+    platform: &Platform,
+    data_centers: &[PsDeployment],
+    program: &dyn DataParallelProgram,
+    config: &PsConfig,
+    asp: &AspConfig,
+    stragglers: &StragglerModel,
+    seed: u64,
+    on_clock: &(dyn Fn(u64) + Sync),
+) -> Result<PsRun, PsError> {
+    Runtime::new(platform, data_centers, program, config, Some(asp), stragglers, seed, on_clock)?.run()
 }
 
 /// Engine events of the runtime.
@@ -306,7 +354,6 @@ enum Payload {
         rows: Vec<RowDelta>,
     },
     Request {
-        clock: u64,
         required: u64,
         rows: Vec<RowRef>,
     },
@@ -325,6 +372,18 @@ enum Payload {
         own_included: u64,
     },
     Release,
+    /// ASP: the parameters a batch of significant updates will change (the selective barrier).
+    MirrorNotice {
+        rows: Vec<RowRef>,
+    },
+    /// ASP: significant accumulated updates; columns found insignificant carry 0.
+    MirrorUpdate {
+        rows: Vec<RowDelta>,
+    },
+    /// ASP: the sending shard has committed every clock `< clock`.
+    MirrorClock {
+        clock: u64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -332,7 +391,6 @@ struct Message {
     conn: usize,
     seq: u64,
     payload: Payload,
-    bytes: u64,
 }
 
 /// An in-order channel between a worker and a shard (one per direction).
@@ -353,6 +411,10 @@ enum Phase {
 
 struct Worker {
     host: NodeId,
+    /// Data center of the worker.
+    dc: usize,
+    /// Index among its data center's workers.
+    local: usize,
     clock: u64,
     phase: Phase,
     cache: Params,
@@ -380,7 +442,10 @@ struct Worker {
 
 struct Shard {
     host: NodeId,
-    /// Updates delivered from each worker (= that worker's next expected clock).
+    /// Data center of the shard.
+    dc: usize,
+    /// Updates delivered from each worker of its data center, by index within the data center
+    /// (= that worker's next expected clock).
     worker_clock: Vec<u64>,
     /// Clocks complete at this shard (min of `worker_clock`); the committed value covers them.
     committed_clock: u64,
@@ -390,6 +455,12 @@ struct Shard {
     waiting: Vec<(u32, u64, Vec<RowRef>, SimTime)>,
     /// ESSP: the rows each worker has read from this shard (pushed on every commit).
     subscribed: Vec<BTreeSet<RowRef>>,
+    /// ASP: the clock each data center's mirror last reported (own entry unused).
+    mirror_clock: Vec<u64>,
+    /// ASP: rows with a nonzero accumulated local update.
+    dirty: BTreeSet<RowRef>,
+    /// ASP: rows held by a selective barrier, with the number of announced updates still to come.
+    barred: BTreeMap<RowRef, u32>,
 }
 
 struct Runtime<'a> {
@@ -402,11 +473,21 @@ struct Runtime<'a> {
     net: FlowNetwork,
     router: Router,
     workers: Vec<Worker>,
+    /// Shards, data-center-major: shard `k` of data center `d` is `d · shards_per_dc + k`.
     shards: Vec<Shard>,
-    /// The servers' model: latest (async, SSP with latest reads) or complete clocks only (BSP, SSP
-    /// with complete-clock reads); each shard owns a disjoint set of rows.
-    server_params: Params,
-    /// Connections: index `2 · (worker · shards + shard)` worker→shard, `+ 1` shard→worker.
+    /// Shards in each data center (≥ 1).
+    shards_per_dc: usize,
+    /// Workers of each data center, by global index; a worker's index in its list is its local index.
+    dc_workers: Vec<Vec<u32>>,
+    /// Each data center's servers' model: latest (async, SSP with latest reads) or complete clocks
+    /// only (BSP, SSP with complete-clock reads); each shard of a data center owns a disjoint set of
+    /// rows. Under ASP, mirrors' significant updates are added on arrival.
+    server_params: Vec<Params>,
+    /// Gaia's state, under [`run_gaia`].
+    asp: Option<asp::Asp>,
+    /// Connections: index `2 · (worker · shards_per_dc + k)` worker→shard `k` of its data center,
+    /// `+ 1` shard→worker; then, from [`Runtime::mirror_base`], one per (sending data center,
+    /// receiving data center, shard `k`).
     conns: Vec<Connection>,
     in_flight: Vec<Option<Message>>,
     free_msgs: Vec<u32>,
@@ -416,26 +497,43 @@ struct Runtime<'a> {
 }
 
 impl<'a> Runtime<'a> {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         platform: &'a Platform,
-        deployment: &PsDeployment,
+        data_centers: &[PsDeployment],
         program: &'a dyn DataParallelProgram,
         config: &PsConfig,
+        asp_config: Option<&AspConfig>,
         stragglers: &'a StragglerModel,
         seed: u64,
         on_clock: &'a (dyn Fn(u64) + Sync),
     ) -> Result<Self, PsError> {
-        if deployment.workers.len() != program.workers() {
+        if data_centers.is_empty() {
+            return Err(PsError::Deployment("no data center".into()));
+        }
+        let p: usize = data_centers.iter().map(|d| d.workers.len()).sum();
+        if p != program.workers() {
             return Err(PsError::Deployment(format!(
-                "{} worker hosts for a program partitioned over {} workers",
-                deployment.workers.len(),
+                "{p} worker hosts for a program partitioned over {} workers",
                 program.workers()
             )));
         }
-        if deployment.servers.is_empty() {
+        let shards_per_dc = data_centers[0].servers.len();
+        if shards_per_dc == 0 {
             return Err(PsError::Deployment("no server shard".into()));
         }
-        for &n in deployment.workers.iter().chain(&deployment.servers) {
+        for (d, dc) in data_centers.iter().enumerate() {
+            if dc.servers.len() != shards_per_dc {
+                return Err(PsError::Deployment(format!(
+                    "data center {d} has {} shards, data center 0 has {shards_per_dc}: mirrors pair shards one to one",
+                    dc.servers.len()
+                )));
+            }
+            if dc.workers.is_empty() && data_centers.len() > 1 {
+                return Err(PsError::Deployment(format!("data center {d} has no worker")));
+            }
+        }
+        for &n in data_centers.iter().flat_map(|d| d.workers.iter().chain(&d.servers)) {
             if n.index() >= platform.nodes.len() || !platform.is_host(n) {
                 return Err(PsError::Deployment(format!("node {} is not a host of the platform", n.0)));
             }
@@ -443,61 +541,97 @@ impl<'a> Runtime<'a> {
         if config.objective_every == 0 {
             return Err(PsError::Config("objective_every must be at least 1".into()));
         }
+        if let Some(a) = asp_config {
+            a.validate().map_err(PsError::Config)?;
+            if config.consistency == Consistency::Async {
+                return Err(PsError::Config(
+                    "Gaia's mirror clock needs a bounded intra-data-center consistency (BSP, SSP or ESSP), not async"
+                        .into(),
+                ));
+            }
+        }
         stragglers.validate().map_err(PsError::Config)?;
         let tables = program.tables();
         let init = program.initial_params();
         let mut router = Router::with_selection(platform, config.path_selection);
-        // Fail early if some worker cannot reach some shard.
-        for &w in &deployment.workers {
-            for &s in &deployment.servers {
-                router.route(platform, w, s, 0)?;
-                router.route(platform, s, w, 0)?;
+        // Fail early if some worker cannot reach a shard of its data center, or a shard a mirror.
+        for dc in data_centers {
+            for &w in &dc.workers {
+                for &s in &dc.servers {
+                    router.route(platform, w, s, 0)?;
+                    router.route(platform, s, w, 0)?;
+                }
             }
         }
-        let p = deployment.workers.len();
-        let workers = deployment
-            .workers
+        for a in data_centers {
+            for b in data_centers {
+                for (&x, &y) in a.servers.iter().zip(&b.servers) {
+                    if x != y {
+                        router.route(platform, x, y, 0)?;
+                    }
+                }
+            }
+        }
+        let mut dc_workers = Vec::with_capacity(data_centers.len());
+        let mut workers = Vec::with_capacity(p);
+        for dc in data_centers {
+            let mut ids = Vec::with_capacity(dc.workers.len());
+            for &host in &dc.workers {
+                let i = workers.len();
+                ids.push(i as u32);
+                workers.push(Worker {
+                    host,
+                    dc: dc_workers.len(),
+                    local: ids.len() - 1,
+                    clock: 0,
+                    phase: Phase::Reading,
+                    cache: init.clone(),
+                    row_clock: tables.iter().map(|t| vec![0; t.rows as usize]).collect(),
+                    history: VecDeque::new(),
+                    acked: vec![0; shards_per_dc],
+                    awaiting: 0,
+                    releases: 0,
+                    slowdown: WorkerSlowdown::new(seed, i as u32),
+                    state: program.initial_worker_state(i),
+                    step: None,
+                    phase_start: SimTime::ZERO,
+                    finished: SimTime::ZERO,
+                    blocked: SimDuration::ZERO,
+                    bytes: 0,
+                    compute: SimDuration::ZERO,
+                    waiting: SimDuration::ZERO,
+                    communication: SimDuration::ZERO,
+                });
+            }
+            dc_workers.push(ids);
+        }
+        let dcs = data_centers.len();
+        let shards = data_centers
             .iter()
             .enumerate()
-            .map(|(i, &host)| Worker {
-                host,
-                clock: 0,
-                phase: Phase::Reading,
-                cache: init.clone(),
-                row_clock: tables.iter().map(|t| vec![0; t.rows as usize]).collect(),
-                history: VecDeque::new(),
-                acked: vec![0; deployment.servers.len()],
-                awaiting: 0,
-                releases: 0,
-                slowdown: WorkerSlowdown::new(seed, i as u32),
-                state: program.initial_worker_state(i),
-                step: None,
-                phase_start: SimTime::ZERO,
-                finished: SimTime::ZERO,
-                blocked: SimDuration::ZERO,
-                bytes: 0,
-                compute: SimDuration::ZERO,
-                waiting: SimDuration::ZERO,
-                communication: SimDuration::ZERO,
+            .flat_map(|(d, dc)| {
+                let local = dc.workers.len();
+                dc.servers.iter().map(move |&host| Shard {
+                    host,
+                    dc: d,
+                    worker_clock: vec![0; local],
+                    committed_clock: 0,
+                    pending: BTreeMap::new(),
+                    waiting: Vec::new(),
+                    subscribed: vec![BTreeSet::new(); local],
+                    mirror_clock: vec![0; dcs],
+                    dirty: BTreeSet::new(),
+                    barred: BTreeMap::new(),
+                })
             })
             .collect();
-        let shards = deployment
-            .servers
-            .iter()
-            .map(|&host| Shard {
-                host,
-                worker_clock: vec![0; p],
-                committed_clock: 0,
-                pending: BTreeMap::new(),
-                waiting: Vec::new(),
-                subscribed: vec![BTreeSet::new(); p],
-            })
-            .collect();
-        let conns = vec![Connection::default(); 2 * p * deployment.servers.len()];
+        let conns = vec![Connection::default(); 2 * p * shards_per_dc + dcs * dcs * shards_per_dc];
         let mut sim = Simulation::new();
         for w in 0..p as u32 {
             sim.schedule_at(SimTime::ZERO, Event::StartClock(w));
         }
+        let server_params = vec![init.clone(); dcs];
+        let asp = asp_config.map(|a| asp::Asp::new(a.clone(), &tables, dcs));
         let out = PsRun {
             convergence: vec![ObjectivePoint { clock: 0, time: SimTime::ZERO, objective: program.objective(&init) }],
             worker_clocks: Vec::new(),
@@ -509,7 +643,10 @@ impl<'a> Runtime<'a> {
             link_bytes: Vec::new(),
             end_time: SimTime::ZERO,
             events: 0,
-            final_params: init.clone(),
+            final_params: init,
+            asp: None,
+            dc_params: Vec::new(),
+            dc_unsent: Vec::new(),
         };
         Ok(Runtime {
             platform,
@@ -522,7 +659,10 @@ impl<'a> Runtime<'a> {
             sim,
             workers,
             shards,
-            server_params: init,
+            shards_per_dc,
+            dc_workers,
+            server_params,
+            asp,
             conns,
             in_flight: Vec::new(),
             free_msgs: Vec::new(),
@@ -562,7 +702,13 @@ impl<'a> Runtime<'a> {
         self.out.end_time = self.sim.now();
         self.out.link_bytes = self.net.link_bytes().to_vec();
         self.out.worker_clocks.sort_by_key(|r| (r.worker, r.clock));
-        self.out.final_params = self.server_params;
+        if let Some(asp) = self.asp.take() {
+            let (stats, unsent) = asp.finish();
+            self.out.asp = Some(stats);
+            self.out.dc_unsent = unsent;
+            self.out.dc_params = self.server_params.clone();
+        }
+        self.out.final_params = self.server_params.swap_remove(0);
         Ok(self.out)
     }
 
@@ -575,9 +721,15 @@ impl<'a> Runtime<'a> {
         }
     }
 
+    /// The shard, within a data center, that owns `row`.
     fn shard_of(&self, row: RowRef) -> usize {
         // Spread consecutive rows of every table round-robin over shards.
-        (row.row as usize + row.table as usize * 7_919) % self.shards.len()
+        (row.row as usize + row.table as usize * 7_919) % self.shards_per_dc
+    }
+
+    /// The global index of shard `k` of worker `w`'s data center.
+    fn shard_index(&self, w: u32, k: usize) -> usize {
+        self.workers[w as usize].dc * self.shards_per_dc + k
     }
 
     fn row_bytes(&self, row: RowRef, with_values: bool) -> u64 {
@@ -625,7 +777,7 @@ impl<'a> Runtime<'a> {
         for (shard, rows) in by_shard {
             let bytes =
                 self.config.message_overhead_bytes as u64 + rows.iter().map(|&r| self.row_bytes(r, false)).sum::<u64>();
-            self.send(self.to_shard(w, shard), Payload::Request { clock: c, required, rows }, bytes)?;
+            self.send(self.to_shard(w, shard), Payload::Request { required, rows }, bytes)?;
         }
         Ok(())
     }
@@ -653,6 +805,20 @@ impl<'a> Runtime<'a> {
                 self.out.staleness_violations += 1;
             }
         }
+        if self.asp.is_some() {
+            let dc = worker.dc;
+            let slowest = self
+                .dc_workers
+                .iter()
+                .enumerate()
+                .filter(|&(d, _)| d != dc)
+                .flat_map(|(_, ids)| ids.iter().map(|&i| self.workers[i as usize].clock))
+                .min();
+            if let (Some(slowest), Some(asp)) = (slowest, self.asp.as_mut()) {
+                asp.stats.max_mirror_lead = asp.stats.max_mirror_lead.max(c.saturating_sub(slowest));
+            }
+        }
+        let worker = &mut self.workers[w as usize];
         let step = self.program.compute(w as usize, c, &worker.cache, worker.state.as_mut());
         let device = self.platform.device(worker.host).expect("workers run on hosts");
         let factor = worker.slowdown.factor(self.stragglers, c);
@@ -671,7 +837,7 @@ impl<'a> Runtime<'a> {
         // Read-my-writes: own updates are visible in the cache at once.
         self.workers[w as usize].cache.apply(&step.updates);
         // One batch per shard, empty ones included: the batch is also the clock message.
-        let mut batches: Vec<Vec<RowDelta>> = vec![Vec::new(); self.shards.len()];
+        let mut batches: Vec<Vec<RowDelta>> = vec![Vec::new(); self.shards_per_dc];
         for u in &step.updates {
             batches[self.shard_of(u.row)].push(u.clone());
         }
@@ -699,7 +865,7 @@ impl<'a> Runtime<'a> {
             // The clock's record stays open until the barrier releases: its wait belongs to it.
             worker.phase = Phase::Barrier;
             worker.phase_start = now;
-            if worker.releases == self.shards.len() {
+            if worker.releases == self.shards_per_dc {
                 return self.pass_barrier(w);
             }
         } else {
@@ -796,39 +962,63 @@ impl<'a> Runtime<'a> {
     }
 
     // ----- server side -----
+    // Server-side functions take the global shard index `g`.
 
-    fn on_update(&mut self, w: u32, shard: usize, clock: u64, rows: Vec<RowDelta>) -> Result<(), PsError> {
-        let p = self.workers.len();
+    /// The clock shard `g` may serve local reads at: its committed clock, and under ASP no more than
+    /// `mirror_slack` past the clock every mirror has reported.
+    fn served_clock(&self, g: usize) -> u64 {
+        let s = &self.shards[g];
+        match &self.asp {
+            None => s.committed_clock,
+            Some(asp) => {
+                let mirrors = s.mirror_clock.iter().enumerate().filter(|&(d, _)| d != s.dc).map(|(_, &c)| c).min();
+                mirrors.map_or(s.committed_clock, |m| s.committed_clock.min(m + asp.config.mirror_slack))
+            }
+        }
+    }
+
+    fn on_update(&mut self, local: usize, g: usize, clock: u64, rows: Vec<RowDelta>) -> Result<(), PsError> {
         let latest = self.serves_latest();
-        let s = &mut self.shards[shard];
-        assert_eq!(s.worker_clock[w as usize], clock, "update batches arrive in clock order");
-        s.worker_clock[w as usize] += 1;
+        let dc = self.shards[g].dc;
+        let p = self.dc_workers[dc].len();
+        let s = &mut self.shards[g];
+        assert_eq!(s.worker_clock[local], clock, "update batches arrive in clock order");
+        s.worker_clock[local] += 1;
         if latest {
-            self.server_params.apply(&rows);
+            self.server_params[dc].apply(&rows);
+            if let Some(asp) = self.asp.as_mut() {
+                asp.accumulate(dc, &mut s.dirty, &rows);
+            }
         } else {
-            s.pending.entry(clock).or_insert_with(|| vec![None; p])[w as usize] = Some(rows);
+            s.pending.entry(clock).or_insert_with(|| vec![None; p])[local] = Some(rows);
         }
         let min = *s.worker_clock.iter().min().expect("at least one worker");
         let before = s.committed_clock;
+        let served_before = self.served_clock(g);
+        let s = &mut self.shards[g];
         while s.committed_clock < min {
             let m = s.committed_clock;
             if let Some(batches) = s.pending.remove(&m) {
                 // Canonical order: by worker index, whatever the arrival order.
                 for b in batches.into_iter().flatten() {
-                    self.server_params.apply(&b);
+                    self.server_params[dc].apply(&b);
+                    if let Some(asp) = self.asp.as_mut() {
+                        asp.accumulate(dc, &mut s.dirty, &b);
+                    }
                 }
             }
             s.committed_clock = m + 1;
         }
         let committed = s.committed_clock;
-        self.serve_waiting(shard)?;
-        if matches!(self.config.consistency, Consistency::Essp { .. }) && committed > before {
-            self.push_subscribed(shard)?;
+        if committed > before && self.asp.is_some() {
+            self.send_to_mirrors(g)?;
         }
+        self.on_served_clock(g, served_before)?;
         if self.config.consistency == Consistency::Bsp && committed > before {
             debug_assert_eq!(committed, before + 1, "BSP workers are never more than one clock apart");
-            for worker in 0..p {
-                let conn = self.to_worker(worker as u32, shard);
+            for i in 0..p {
+                let w = self.dc_workers[dc][i];
+                let conn = self.to_worker(w, g % self.shards_per_dc);
                 self.send(conn, Payload::Release, self.config.message_overhead_bytes as u64)?;
             }
         }
@@ -836,71 +1026,87 @@ impl<'a> Runtime<'a> {
         Ok(())
     }
 
-    /// ESSP: sends every worker the current values of the rows it has read from `shard`.
-    fn push_subscribed(&mut self, shard: usize) -> Result<(), PsError> {
-        let latest = self.serves_latest();
-        let committed = self.shards[shard].committed_clock;
-        for w in 0..self.workers.len() {
-            if self.shards[shard].subscribed[w].is_empty() {
-                continue;
-            }
-            let rows: Vec<RowRef> = self.shards[shard].subscribed[w].iter().copied().collect();
-            let mut values = Vec::new();
-            for &r in &rows {
-                values.extend_from_slice(self.server_params.row(r));
-            }
-            let own_included = if latest { self.shards[shard].worker_clock[w] } else { committed };
-            let bytes =
-                self.config.message_overhead_bytes as u64 + rows.iter().map(|&r| self.row_bytes(r, true)).sum::<u64>();
-            self.out.rows_pushed += rows.len() as u64;
-            let payload = Payload::Push { rows, values, row_clock: committed, own_included };
-            self.send(self.to_worker(w as u32, shard), payload, bytes)?;
+    /// After anything that may raise shard `g`'s served clock from `before`: answers the reads now
+    /// allowed and, under ESSP, pushes subscribed rows if the served clock rose.
+    fn on_served_clock(&mut self, g: usize, before: u64) -> Result<(), PsError> {
+        self.serve_waiting(g)?;
+        if matches!(self.config.consistency, Consistency::Essp { .. }) && self.served_clock(g) > before {
+            self.push_subscribed(g)?;
         }
         Ok(())
     }
 
-    fn on_request(
-        &mut self,
-        w: u32,
-        shard: usize,
-        clock: u64,
-        required: u64,
-        rows: Vec<RowRef>,
-    ) -> Result<(), PsError> {
-        let _ = clock;
-        let now = self.sim.now();
-        if matches!(self.config.consistency, Consistency::Essp { .. }) {
-            self.shards[shard].subscribed[w as usize].extend(rows.iter().copied());
+    /// ESSP: sends every worker the current values of the rows it has read from shard `g`.
+    fn push_subscribed(&mut self, g: usize) -> Result<(), PsError> {
+        let latest = self.serves_latest();
+        let served = self.served_clock(g);
+        let dc = self.shards[g].dc;
+        for local in 0..self.dc_workers[dc].len() {
+            if self.shards[g].subscribed[local].is_empty() {
+                continue;
+            }
+            let w = self.dc_workers[dc][local];
+            let rows: Vec<RowRef> = self.shards[g].subscribed[local].iter().copied().collect();
+            let mut values = Vec::new();
+            for &r in &rows {
+                values.extend_from_slice(self.server_params[dc].row(r));
+            }
+            let own_included = if latest { self.shards[g].worker_clock[local] } else { self.shards[g].committed_clock };
+            let bytes =
+                self.config.message_overhead_bytes as u64 + rows.iter().map(|&r| self.row_bytes(r, true)).sum::<u64>();
+            self.out.rows_pushed += rows.len() as u64;
+            let payload = Payload::Push { rows, values, row_clock: served, own_included };
+            self.send(self.to_worker(w, g % self.shards_per_dc), payload, bytes)?;
         }
-        self.shards[shard].waiting.push((w, required, rows, now));
-        self.serve_waiting(shard)
+        Ok(())
     }
 
-    fn serve_waiting(&mut self, shard: usize) -> Result<(), PsError> {
+    fn on_request(&mut self, w: u32, g: usize, required: u64, rows: Vec<RowRef>) -> Result<(), PsError> {
+        let now = self.sim.now();
+        if matches!(self.config.consistency, Consistency::Essp { .. }) {
+            let local = self.workers[w as usize].local;
+            self.shards[g].subscribed[local].extend(rows.iter().copied());
+        }
+        self.shards[g].waiting.push((w, required, rows, now));
+        self.serve_waiting(g)
+    }
+
+    fn serve_waiting(&mut self, g: usize) -> Result<(), PsError> {
         let now = self.sim.now();
         let asynchronous = self.config.consistency == Consistency::Async;
         let latest = self.serves_latest();
-        let committed = self.shards[shard].committed_clock;
+        let served = self.served_clock(g);
+        let dc = self.shards[g].dc;
         let ready: Vec<(u32, u64, Vec<RowRef>, SimTime)>;
         {
-            let waiting = &mut self.shards[shard].waiting;
-            let (r, keep): (Vec<_>, Vec<_>) = std::mem::take(waiting)
-                .into_iter()
-                .partition(|(_, required, _, _)| asynchronous || *required <= committed);
-            *waiting = keep;
+            let shard = &mut self.shards[g];
+            let barred = &shard.barred;
+            let (r, keep): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut shard.waiting).into_iter().partition(|(_, required, rows, _)| {
+                    (asynchronous || *required <= served) && !rows.iter().any(|r| barred.contains_key(r))
+                });
+            if let Some(asp) = self.asp.as_mut() {
+                // A read that would be served but for the selective barrier.
+                asp.stats.barrier_held_reads += keep
+                    .iter()
+                    .filter(|(_, required, rows, _)| *required <= served && rows.iter().any(|r| barred.contains_key(r)))
+                    .count() as u64;
+            }
+            shard.waiting = keep;
             ready = r;
         }
         for (w, _, rows, arrival) in ready {
             let mut values = Vec::new();
             for &r in &rows {
-                values.extend_from_slice(self.server_params.row(r));
+                values.extend_from_slice(self.server_params[dc].row(r));
             }
-            let own_included = if latest { self.shards[shard].worker_clock[w as usize] } else { committed };
+            let local = self.workers[w as usize].local;
+            let own_included = if latest { self.shards[g].worker_clock[local] } else { self.shards[g].committed_clock };
             let bytes =
                 self.config.message_overhead_bytes as u64 + rows.iter().map(|&r| self.row_bytes(r, true)).sum::<u64>();
             let payload =
-                Payload::Response { rows, values, row_clock: committed, own_included, blocked: now.since(arrival) };
-            self.send(self.to_worker(w, shard), payload, bytes)?;
+                Payload::Response { rows, values, row_clock: served, own_included, blocked: now.since(arrival) };
+            self.send(self.to_worker(w, g % self.shards_per_dc), payload, bytes)?;
         }
         Ok(())
     }
@@ -913,7 +1119,8 @@ impl<'a> Runtime<'a> {
             let c = self.global_clock;
             (self.on_clock)(c);
             if c % self.config.objective_every == 0 || c == self.config.clocks {
-                let objective = self.program.objective(&self.server_params);
+                let objective = self.server_params.iter().map(|p| self.program.objective(p)).sum::<f64>()
+                    / self.server_params.len() as f64;
                 self.out.convergence.push(ObjectivePoint { clock: c, time: self.sim.now(), objective });
             }
         }
@@ -921,31 +1128,64 @@ impl<'a> Runtime<'a> {
 
     // ----- messaging -----
 
-    fn to_shard(&self, w: u32, shard: usize) -> usize {
-        2 * (w as usize * self.shards.len() + shard)
+    fn to_shard(&self, w: u32, k: usize) -> usize {
+        2 * (w as usize * self.shards_per_dc + k)
     }
 
-    fn to_worker(&self, w: u32, shard: usize) -> usize {
-        2 * (w as usize * self.shards.len() + shard) + 1
+    fn to_worker(&self, w: u32, k: usize) -> usize {
+        2 * (w as usize * self.shards_per_dc + k) + 1
     }
 
-    /// The worker and shard of a connection.
-    fn ends(&self, conn: usize) -> (u32, usize) {
-        let pair = conn / 2;
-        ((pair / self.shards.len()) as u32, pair % self.shards.len())
+    /// First connection index of the mirror connections.
+    fn mirror_base(&self) -> usize {
+        2 * self.workers.len() * self.shards_per_dc
+    }
+
+    /// The connection from shard `k` of data center `from` to its mirror in data center `to`.
+    fn to_mirror(&self, from: usize, to: usize, k: usize) -> usize {
+        self.mirror_base() + (from * self.dc_workers.len() + to) * self.shards_per_dc + k
+    }
+
+    /// The ends of a connection.
+    fn ends(&self, conn: usize) -> Ends {
+        let base = self.mirror_base();
+        if conn >= base {
+            let i = conn - base;
+            let k = i % self.shards_per_dc;
+            let pair = i / self.shards_per_dc;
+            let (from, to) = (pair / self.dc_workers.len(), pair % self.dc_workers.len());
+            Ends::Mirror { from: from * self.shards_per_dc + k, to: to * self.shards_per_dc + k }
+        } else {
+            let pair = conn / 2;
+            let (w, k) = ((pair / self.shards_per_dc) as u32, pair % self.shards_per_dc);
+            let g = self.shard_index(w, k);
+            if conn % 2 == 0 {
+                Ends::ToShard { w, g }
+            } else {
+                Ends::ToWorker { w, k, g }
+            }
+        }
     }
 
     fn send(&mut self, conn: usize, payload: Payload, bytes: u64) -> Result<(), PsError> {
         let now = self.sim.now();
-        let (w, shard) = self.ends(conn);
-        let (src, dst) = if conn % 2 == 0 {
-            (self.workers[w as usize].host, self.shards[shard].host)
-        } else {
-            (self.shards[shard].host, self.workers[w as usize].host)
+        let (src, dst) = match self.ends(conn) {
+            Ends::ToShard { w, g, .. } => {
+                self.workers[w as usize].bytes += bytes;
+                (self.workers[w as usize].host, self.shards[g].host)
+            }
+            Ends::ToWorker { w, g, .. } => {
+                self.workers[w as usize].bytes += bytes;
+                (self.shards[g].host, self.workers[w as usize].host)
+            }
+            Ends::Mirror { from, to } => {
+                self.asp.as_mut().expect("mirror traffic only under ASP").stats.mirror_bytes += bytes;
+                (self.shards[from].host, self.shards[to].host)
+            }
         };
         let seq = self.conns[conn].next_send;
         self.conns[conn].next_send += 1;
-        let msg = Message { conn, seq, payload, bytes };
+        let msg = Message { conn, seq, payload };
         let slot = match self.free_msgs.pop() {
             Some(s) => {
                 self.in_flight[s as usize] = Some(msg);
@@ -959,7 +1199,6 @@ impl<'a> Runtime<'a> {
         let route = self.router.route(self.platform, src, dst, conn as u64)?;
         self.net.start(now, &route, bytes, slot as u64);
         self.out.bytes_sent += bytes;
-        self.workers[w as usize].bytes += bytes;
         Ok(())
     }
 
@@ -979,26 +1218,41 @@ impl<'a> Runtime<'a> {
     }
 
     fn deliver(&mut self, m: Message) -> Result<(), PsError> {
-        let (w, shard) = self.ends(m.conn);
-        let _ = m.bytes;
-        match m.payload {
-            Payload::Update { clock, rows } => self.on_update(w, shard, clock, rows),
-            Payload::Request { clock, required, rows } => self.on_request(w, shard, clock, required, rows),
-            Payload::Response { rows, values, row_clock, own_included, blocked } => {
-                self.on_response(w, shard, rows, values, row_clock, own_included, blocked)
+        match (self.ends(m.conn), m.payload) {
+            (Ends::ToShard { w, g }, Payload::Update { clock, rows }) => {
+                self.on_update(self.workers[w as usize].local, g, clock, rows)
             }
-            Payload::Push { rows, values, row_clock, own_included } => {
-                self.install_rows(w, shard, &rows, &values, row_clock, own_included);
+            (Ends::ToShard { w, g }, Payload::Request { required, rows }) => self.on_request(w, g, required, rows),
+            (Ends::ToWorker { w, k, .. }, Payload::Response { rows, values, row_clock, own_included, blocked }) => {
+                self.on_response(w, k, rows, values, row_clock, own_included, blocked)
+            }
+            (Ends::ToWorker { w, k, .. }, Payload::Push { rows, values, row_clock, own_included }) => {
+                self.install_rows(w, k, &rows, &values, row_clock, own_included);
                 Ok(())
             }
-            Payload::Release => {
+            (Ends::ToWorker { w, .. }, Payload::Release) => {
                 let worker = &mut self.workers[w as usize];
                 worker.releases += 1;
-                if worker.phase == Phase::Barrier && worker.releases == self.shards.len() {
+                if worker.phase == Phase::Barrier && worker.releases == self.shards_per_dc {
                     return self.pass_barrier(w);
                 }
                 Ok(())
             }
+            (Ends::Mirror { from, to }, Payload::MirrorNotice { rows }) => self.on_mirror_notice(from, to, rows),
+            (Ends::Mirror { from, to }, Payload::MirrorUpdate { rows }) => self.on_mirror_update(from, to, rows),
+            (Ends::Mirror { from, to }, Payload::MirrorClock { clock }) => self.on_mirror_clock(from, to, clock),
+            (ends, payload) => unreachable!("{payload:?} on connection {ends:?}"),
         }
     }
+}
+
+/// The ends of a connection, with global shard indices.
+#[derive(Clone, Copy, Debug)]
+enum Ends {
+    /// Worker `w` to shard `g` of its data center.
+    ToShard { w: u32, g: usize },
+    /// Shard `k` (global `g`) to worker `w`.
+    ToWorker { w: u32, k: usize, g: usize },
+    /// Shard `from` to its mirror `to`.
+    Mirror { from: usize, to: usize },
 }
