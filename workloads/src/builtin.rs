@@ -15,6 +15,18 @@ pub const ADULT: &str = include_str!("../data/logreg_adult/adult.data");
 /// Parse with [`data::libsvm::parse`] (123 features) or use [`a9a_test`].
 pub const A9A_TEST: &str = include_str!("../data/logreg_a9a/a9a.t");
 
+/// scikit-learn's `diabetes_data_raw.csv`: 442 lines of 10 space-separated **unscaled** numbers (age,
+/// sex, bmi, bp, s1..s6) (`workloads/data/lasso_diabetes/`). Source: Efron, Hastie, Johnstone &
+/// Tibshirani, "Least Angle Regression", Annals of Statistics 32(2), 2004, via the scikit-learn 1.9.1
+/// wheel (`sklearn/datasets/data/diabetes_data_raw.csv.gz`, gunzipped). Licence: BSD-3-Clause
+/// (scikit-learn). Parse with [`data::lasso::parse_diabetes`] together with [`DIABETES_TARGET`], or use
+/// [`diabetes`].
+pub const DIABETES_DATA: &str = include_str!("../data/lasso_diabetes/diabetes_data_raw.csv");
+
+/// scikit-learn's `diabetes_target.csv`: 442 lines, one number each (disease progression one year after
+/// baseline), same source and licence as [`DIABETES_DATA`].
+pub const DIABETES_TARGET: &str = include_str!("../data/lasso_diabetes/diabetes_target.csv");
+
 const PAI_JOBS: [&str; 4] = [
     include_str!("../data/trace_alibaba_pai_v2020/minibatch_job_1_norm.csv"),
     include_str!("../data/trace_alibaba_pai_v2020/minibatch_job_2_norm.csv"),
@@ -50,6 +62,15 @@ pub fn a9a_test() -> Dataset {
     data::libsvm::parse(A9A_TEST, Some(123)).expect("embedded a9a.t parses")
 }
 
+/// [`DIABETES_DATA`] and [`DIABETES_TARGET`] parsed by [`data::lasso::parse_diabetes`]: 442 samples ×
+/// 10 raw features (the Lasso program standardises them).
+///
+/// # Panics
+/// Never: the embedded files parse (checked by this crate's tests).
+pub fn diabetes() -> data::lasso::RegressionData {
+    data::lasso::parse_diabetes(DIABETES_DATA, DIABETES_TARGET).expect("embedded diabetes files parse")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +91,18 @@ mod tests {
         assert_eq!(d.num_features(), 124);
         assert_eq!(d.nnz(), 225_731 + 16_281);
         assert_eq!(d.labels().iter().filter(|&&l| l == 1).count(), 3_846);
+    }
+
+    #[test]
+    fn diabetes_has_the_documented_shape() {
+        let d = diabetes();
+        assert_eq!((d.samples(), d.features()), (442, 10));
+        // Upstream sanity values: the target mean is 152.133…, ages run 19..=79, sex is coded 1 or 2.
+        let mean = d.targets().iter().sum::<f64>() / 442.0;
+        assert!((mean - 152.133_484_162_895_9).abs() < 1e-9, "target mean {mean}");
+        assert_eq!(d.column(0).iter().copied().fold(f64::INFINITY, f64::min), 19.0);
+        assert_eq!(d.column(0).iter().copied().fold(0.0, f64::max), 79.0);
+        assert!(d.column(1).iter().all(|&s| s == 1.0 || s == 2.0));
     }
 
     #[test]

@@ -7,6 +7,11 @@
 //!
 //! - [`logreg::LogisticRegression`]: sparse logistic regression by mini-batch SGD (Adult, a9a).
 //! - [`mf::MatrixFactorization`]: low-rank matrix factorisation by SGD (MovieLens, synthetic).
+//! - [`lda::LatentDirichletAllocation`]: LDA topic modelling by collapsed Gibbs sampling, documents over
+//!   workers and word–topic counts on the server (LDA-C corpora such as Reuters).
+//! - [`lasso::Lasso`]: Lasso regression by parallel (Shotgun-style) coordinate descent with the residual
+//!   on the parameter server, STRADS's update rule (diabetes, embedded; riboflavin, research-only, parsed
+//!   by [`data::lasso`]).
 //! - [`data`]: in-memory data sets and parsers (UCI Adult, LIBSVM, MovieLens `u.data`, Alibaba PAI
 //!   mini-batch times) and seeded synthetic generators.
 //! - [`builtin`]: the redistributable files embedded in the crate, each with its source and licence.
@@ -39,6 +44,8 @@ pub mod mf;
 mod sampling;
 
 pub use data::{DataError, Dataset, Ratings};
+pub use lasso::{Lasso, LassoConfig};
+pub use lda::{LatentDirichletAllocation, LdaConfig, LdaWorkerState};
 pub use logreg::{LogRegConfig, LogisticRegression};
 pub use mf::{MatrixFactorization, MfConfig};
 
