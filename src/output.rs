@@ -1,6 +1,8 @@
 //! Writing a report to disk. Files are written into a fresh temporary directory beside the
 //! target, which then replaces the target by rename, so a failure at any point leaves an existing
-//! output directory exactly as it was.
+//! output directory exactly as it was. Which files a training run writes depends on its report
+//! ([`file_names`]): the staleness files only if some variant read parameters, the WAN plot only if
+//! some variant crossed a wide-area link.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,8 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use reports::RunReport;
 
-/// Names of the files a run writes, in the order written.
-pub const FILES: [&str; 7] = [
+/// Files every training run writes, in the order written (first in [`file_names`]).
+pub const ALWAYS_FILES: [&str; 7] = [
     "summary.json",
     "metrics.csv",
     "convergence.csv",
@@ -19,20 +21,56 @@ pub const FILES: [&str; 7] = [
     "breakdown.svg",
 ];
 
-/// Renders every output of `report` into memory, as (file name, bytes), in [`FILES`] order.
+/// Files a training run writes when some variant read parameters (`reads > 0`): the staleness table and
+/// the staleness histogram, in the order written (after [`ALWAYS_FILES`]).
+pub const STALENESS_FILES: [&str; 3] = ["staleness.csv", "staleness.png", "staleness.svg"];
+
+/// Files a training run writes when some variant sent bytes over wide-area links (`wan_bytes > 0`): the
+/// WAN traffic and cost plot, in the order written (last).
+pub const WAN_FILES: [&str; 2] = ["wan.png", "wan.svg"];
+
+/// Names of the files a training run writes for `report`, in the order written: [`ALWAYS_FILES`], then
+/// [`STALENESS_FILES`] if any variant has reads, then [`WAN_FILES`] if any variant has WAN traffic.
+pub fn file_names(report: &RunReport) -> Vec<&'static str> {
+    let mut names = ALWAYS_FILES.to_vec();
+    if report.variants.iter().any(|v| v.summary.reads > 0) {
+        names.extend(STALENESS_FILES);
+    }
+    if report.variants.iter().any(|v| v.summary.wan_bytes > 0) {
+        names.extend(WAN_FILES);
+    }
+    names
+}
+
+/// Renders every output of `report` into memory, as (file name, bytes), in [`file_names`] order.
 ///
 /// # Errors
 /// If a plot fails to render.
 pub fn render(report: &RunReport) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    Ok(vec![
-        (FILES[0], reports::summary_json(report).into_bytes()),
-        (FILES[1], reports::metrics_csv(report).into_bytes()),
-        (FILES[2], reports::convergence_csv(report).into_bytes()),
-        (FILES[3], reports::convergence_png(report).context("rendering convergence.png")?),
-        (FILES[4], reports::convergence_svg(report).context("rendering convergence.svg")?.into_bytes()),
-        (FILES[5], reports::breakdown_png(report).context("rendering breakdown.png")?),
-        (FILES[6], reports::breakdown_svg(report).context("rendering breakdown.svg")?.into_bytes()),
-    ])
+    file_names(report).into_iter().map(|name| Ok((name, render_file(report, name)?))).collect()
+}
+
+/// Renders the file called `name` (one of [`file_names`]).
+fn render_file(report: &RunReport, name: &str) -> Result<Vec<u8>> {
+    let png = |bytes: Result<Vec<u8>, reports::ReportError>| bytes.with_context(|| format!("rendering {name}"));
+    let svg = |text: Result<String, reports::ReportError>| {
+        text.map(String::into_bytes).with_context(|| format!("rendering {name}"))
+    };
+    Ok(match name {
+        "summary.json" => reports::summary_json(report).into_bytes(),
+        "metrics.csv" => reports::metrics_csv(report).into_bytes(),
+        "convergence.csv" => reports::convergence_csv(report).into_bytes(),
+        "convergence.png" => png(reports::convergence_png(report))?,
+        "convergence.svg" => svg(reports::convergence_svg(report))?,
+        "breakdown.png" => png(reports::breakdown_png(report))?,
+        "breakdown.svg" => svg(reports::breakdown_svg(report))?,
+        "staleness.csv" => reports::staleness_csv(report).into_bytes(),
+        "staleness.png" => png(reports::staleness_png(report))?,
+        "staleness.svg" => svg(reports::staleness_svg(report))?,
+        "wan.png" => png(reports::wan_png(report))?,
+        "wan.svg" => svg(reports::wan_svg(report))?,
+        _ => unreachable!("{name} is not an output of a training run"),
+    })
 }
 
 /// Renders a collective benchmark's outputs into memory, as (file name, bytes): its summary,
@@ -103,4 +141,75 @@ pub fn replace_dir(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>
         let _ = fs::remove_dir_all(&old);
     }
     Ok(files.iter().map(|(f, _)| dir.join(f)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report with one variant per (reads, WAN bytes) pair.
+    fn report(variants: &[(u64, u64)]) -> RunReport {
+        let variant = |i: usize, &(reads, wan_bytes): &(u64, u64)| reports::VariantReport {
+            name: format!("v{i}"),
+            summary: reports::VariantSummary {
+                final_objective: 0.5,
+                sim_time_s: 1.0,
+                clocks: 1,
+                workers: 1,
+                bytes_sent: wan_bytes,
+                wan_bytes,
+                wan_cost_usd: wan_bytes as f64 * 2e-11,
+                compute_s: 0.5,
+                communication_s: 0.25,
+                waiting_s: 0.25,
+                reads,
+                staleness_mean: 0.0,
+                staleness_variance: 0.0,
+                staleness_max: 0,
+                staleness_histogram: if reads > 0 { vec![reads] } else { Vec::new() },
+                staleness_violations: 0,
+                rows_pushed: 0,
+                time_to_target_s: None,
+                events: 1,
+                asp: None,
+            },
+            convergence: Vec::new(),
+            worker_clocks: Vec::new(),
+        };
+        RunReport {
+            scenario: "t".into(),
+            seed: 1,
+            objective_name: "loss".into(),
+            target_objective: None,
+            variants: variants.iter().enumerate().map(|(i, v)| variant(i, v)).collect(),
+        }
+    }
+
+    #[test]
+    fn staleness_and_wan_files_are_written_only_when_they_apply() {
+        let always = ALWAYS_FILES.to_vec();
+        assert_eq!(file_names(&report(&[])), always);
+        assert_eq!(file_names(&report(&[(0, 0), (0, 0)])), always);
+        let with_staleness = [&ALWAYS_FILES[..], &STALENESS_FILES[..]].concat();
+        assert_eq!(file_names(&report(&[(0, 0), (5, 0)])), with_staleness);
+        let with_wan = [&ALWAYS_FILES[..], &WAN_FILES[..]].concat();
+        assert_eq!(file_names(&report(&[(0, 1000)])), with_wan);
+        let all = [&ALWAYS_FILES[..], &STALENESS_FILES[..], &WAN_FILES[..]].concat();
+        assert_eq!(file_names(&report(&[(5, 0), (0, 1000)])), all);
+    }
+
+    #[test]
+    fn render_writes_the_named_files_in_order_and_deterministically() {
+        let r = report(&[(5, 0), (0, 1000)]);
+        let files = render(&r).unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, file_names(&r));
+        for (name, bytes) in &files {
+            assert!(!bytes.is_empty(), "{name}");
+            if name.ends_with(".png") {
+                assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{name}");
+            }
+        }
+        assert!(files == render(&r).unwrap(), "rendering twice differs");
+    }
 }

@@ -725,6 +725,8 @@ fn variant_report(
     let objective_after = |clock: u64| {
         run.convergence.binary_search_by_key(&(clock + 1), |p| p.clock).ok().map(|i| run.convergence[i].objective)
     };
+    // Buckets 0..=max staleness (none without reads).
+    let staleness_buckets = run.staleness_histogram.iter().rposition(|&n| n > 0).map_or(0, |k| k + 1);
     let summary = reports::VariantSummary {
         final_objective: run.convergence.last().map_or(f64::NAN, |p| p.objective),
         sim_time_s: run.end_time.as_secs_f64(),
@@ -738,12 +740,17 @@ fn variant_report(
         waiting_s: secs(&|c| c.waiting.0),
         reads: run.reads,
         staleness_mean: run.staleness_mean(),
+        staleness_variance: run.staleness_variance(),
         staleness_max: run.staleness_max(),
+        staleness_histogram: run.staleness_histogram[..staleness_buckets].to_vec(),
         staleness_violations: run.staleness_violations,
+        rows_pushed: run.rows_pushed,
         time_to_target_s: target
             .and_then(|t| run.convergence.iter().find(|p| p.objective <= t))
             .map(|p| p.time.as_secs_f64()),
         events: run.events,
+        // Filled once sim-core reports Approximate Synchronous Parallel runs.
+        asp: None,
     };
     reports::VariantReport {
         name: o.name.clone(),

@@ -6,7 +6,22 @@ use reports::*;
 
 fn demo_report() -> RunReport {
     // Logistic-loss-like curves: fast initial drop, then a slow tail; async is faster per clock in time but noisier.
+    // Staleness histograms [reads per staleness]: BSP reads fresh rows, SSP(3) up to 3 clocks old, async has a tail.
+    let histogram = |name: &str| -> Vec<u64> {
+        match name {
+            "bsp" => vec![1000],
+            "ssp (s=3)" => vec![180, 320, 300, 200],
+            _ => (0..11u64).map(|k| 300 / (k + 1)).collect(),
+        }
+    };
     let variant = |name: &str, clock_s: f64, rate: f64, floor: f64, wait_frac: f64| {
+        let staleness_histogram = histogram(name);
+        let reads: u64 = staleness_histogram.iter().sum();
+        let mean =
+            staleness_histogram.iter().enumerate().map(|(k, &n)| k as f64 * n as f64).sum::<f64>() / reads as f64;
+        let variance =
+            staleness_histogram.iter().enumerate().map(|(k, &n)| n as f64 * (k as f64 - mean).powi(2)).sum::<f64>()
+                / reads as f64;
         let clocks = 60u64;
         let convergence: Vec<ConvergencePoint> = (0..=clocks)
             .map(|c| {
@@ -40,17 +55,21 @@ fn demo_report() -> RunReport {
                 clocks,
                 workers,
                 bytes_sent: 1 << 30,
-                wan_bytes: 0,
-                wan_cost_usd: 0.0,
+                wan_bytes: (2.5e9 * clock_s) as u64,
+                wan_cost_usd: 2.5 * clock_s * 0.02,
                 compute_s: 0.5 * total,
                 communication_s: (0.5 - wait_frac) * total,
                 waiting_s: wait_frac * total,
-                reads: 1000,
-                staleness_mean: 1.0,
-                staleness_max: 3,
+                reads,
+                staleness_mean: mean,
+                staleness_variance: variance,
+                staleness_max: staleness_histogram.len() as u64 - 1,
+                staleness_histogram,
                 staleness_violations: 0,
+                rows_pushed: 0,
                 time_to_target_s: None,
                 events: 123_456,
+                asp: None,
             },
             convergence,
             worker_clocks,
@@ -78,6 +97,11 @@ fn main() {
     write("convergence.svg", convergence_svg(&r).unwrap().as_bytes());
     write("breakdown.png", &breakdown_png(&r).unwrap());
     write("breakdown.svg", breakdown_svg(&r).unwrap().as_bytes());
+    write("staleness.png", &staleness_png(&r).unwrap());
+    write("staleness.svg", staleness_svg(&r).unwrap().as_bytes());
+    write("wan.png", &wan_png(&r).unwrap());
+    write("wan.svg", wan_svg(&r).unwrap().as_bytes());
+    write("staleness.csv", staleness_csv(&r).as_bytes());
     write("summary.json", summary_json(&r).as_bytes());
     write("metrics.csv", metrics_csv(&r).as_bytes());
     write("convergence.csv", convergence_csv(&r).as_bytes());

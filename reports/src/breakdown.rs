@@ -5,16 +5,13 @@
 //!
 //! [`VariantSummary`]: crate::VariantSummary
 
-use std::ops::Range;
-
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::ReportError;
-use crate::plot::{fmt_seconds, render_png, render_svg, Figure, FONT};
+use crate::plot::{fmt_seconds, render_png, render_svg, Figure, Rows, FONT};
 use crate::summary::{RunReport, VariantSummary};
 
 /// Names and colours of the stacked components, in stacking order (left to right).
@@ -52,27 +49,6 @@ pub fn breakdown_png(report: &RunReport) -> Result<Vec<u8>, ReportError> {
 pub(crate) fn per_worker(s: &VariantSummary) -> [f64; 3] {
     let workers = f64::from(s.workers.max(1));
     [s.compute_s, s.communication_s, s.waiting_s].map(|t| if t.is_finite() && t > 0.0 { t / workers } else { 0.0 })
-}
-
-/// The bar chart's y coordinate: `n` rows of height 1 spanning `0.0..n`, with one tick at each row centre.
-struct Rows(usize);
-
-impl Ranged for Rows {
-    type FormatOption = DefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        let span = self.0.max(1) as f64;
-        limit.0 + (value / span * f64::from(limit.1 - limit.0)).round() as i32
-    }
-
-    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
-        (0..self.0).map(|k| k as f64 + 0.5).collect()
-    }
-
-    fn range(&self) -> Range<f64> {
-        0.0..self.0.max(1) as f64
-    }
 }
 
 pub(crate) fn draw<DB: DrawingBackend>(

@@ -2,9 +2,11 @@
 //!
 //! The caller (the `clustersim` package) converts a finished run into a [`RunReport`], a plain data type, and
 //! asks this crate for `summary.json` ([`summary_json`]), the per-clock metrics CSV ([`metrics_csv`]), the
-//! convergence CSV ([`convergence_csv`]) and two figures, each as SVG and PNG: objective vs simulated time
-//! ([`convergence_svg`], [`convergence_png`]) and the compute / communication / waiting breakdown
-//! ([`breakdown_svg`], [`breakdown_png`]).
+//! convergence CSV ([`convergence_csv`]), the staleness CSV ([`staleness_csv`]) and four figures, each as SVG and
+//! PNG: objective vs simulated time ([`convergence_svg`], [`convergence_png`]), the compute / communication /
+//! waiting breakdown ([`breakdown_svg`], [`breakdown_png`]), the staleness distribution of each variant's reads
+//! ([`staleness_svg`], [`staleness_png`]) and the WAN traffic and cost of each variant ([`wan_svg`],
+//! [`wan_png`]). Runs of Gaia's Approximate Synchronous Parallel model add an [`AspSummary`] to each variant.
 //!
 //! Collective benchmarks (a collective timed over a sweep of message sizes, per algorithm and platform) come as
 //! a [`CollectiveReport`]: [`collective_summary_json`] and [`collective_csv`] tabulate it, [`busbw_svg`] /
@@ -52,10 +54,12 @@ mod error;
 mod heatmap;
 mod log_axis;
 mod plot;
+mod staleness;
 mod summary;
 mod tables;
 #[cfg(test)]
 mod test_support;
+mod wan;
 
 pub use breakdown::{breakdown_png, breakdown_svg};
 pub use collective::{
@@ -67,5 +71,10 @@ pub use convergence::{convergence_png, convergence_svg};
 pub use error::ReportError;
 pub use heatmap::{link_load_png, link_load_svg};
 pub use plot::{HEATMAP_HEIGHT_PX, HEATMAP_WIDTH_PX, HEIGHT_PX, WIDTH_PX};
-pub use summary::{ConvergencePoint, RunReport, VariantReport, VariantSummary, WorkerClockRecord};
-pub use tables::{convergence_csv, metrics_csv, summary_json, CONVERGENCE_CSV_HEADER, METRICS_CSV_HEADER};
+pub use staleness::{staleness_png, staleness_svg};
+pub use summary::{AspSummary, ConvergencePoint, RunReport, VariantReport, VariantSummary, WorkerClockRecord};
+pub use tables::{
+    convergence_csv, metrics_csv, staleness_csv, summary_json, CONVERGENCE_CSV_HEADER, METRICS_CSV_HEADER,
+    STALENESS_CSV_HEADER,
+};
+pub use wan::{wan_png, wan_svg};

@@ -3,8 +3,10 @@
 //! Every figure is drawn by one function generic over plotters' [`DrawingBackend`], so the SVG and the PNG
 //! of a figure come from the same drawing code; [`render_svg`] and [`render_png`] only pick the backend.
 
+use std::ops::Range;
 use std::sync::Once;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
@@ -14,7 +16,7 @@ use crate::collective::{CollectiveReport, LinkLoad};
 use crate::collective_plot::{self, Metric};
 use crate::error::ReportError;
 use crate::summary::RunReport;
-use crate::{breakdown, convergence, heatmap};
+use crate::{breakdown, convergence, heatmap, staleness, wan};
 
 /// Width of every figure except the heatmap [px].
 pub const WIDTH_PX: u32 = 1000;
@@ -65,6 +67,8 @@ pub(crate) fn variant_color(i: usize) -> RGBColor {
 pub(crate) enum Figure<'a> {
     Convergence(&'a RunReport),
     Breakdown(&'a RunReport),
+    Staleness(&'a RunReport),
+    Wan(&'a RunReport),
     BusBandwidth(&'a CollectiveReport),
     CollectiveTime(&'a CollectiveReport),
     /// A link-load matrix and its title.
@@ -76,6 +80,8 @@ impl Figure<'_> {
         match self {
             Figure::Convergence(_) => "convergence",
             Figure::Breakdown(_) => "breakdown",
+            Figure::Staleness(_) => "staleness",
+            Figure::Wan(_) => "WAN",
             Figure::BusBandwidth(_) => "bus bandwidth",
             Figure::CollectiveTime(_) => "collective time",
             Figure::LinkLoad(..) => "link load",
@@ -99,11 +105,35 @@ impl Figure<'_> {
         match self {
             Figure::Convergence(report) => convergence::draw(report, root)?,
             Figure::Breakdown(report) => breakdown::draw(report, root)?,
+            Figure::Staleness(report) => staleness::draw(report, root)?,
+            Figure::Wan(report) => wan::draw(report, root)?,
             Figure::BusBandwidth(report) => collective_plot::draw(report, Metric::BusBandwidth, root)?,
             Figure::CollectiveTime(report) => collective_plot::draw(report, Metric::Time, root)?,
             Figure::LinkLoad(load, title) => heatmap::draw(load, title, root)?,
         }
         root.present()
+    }
+}
+
+/// A bar chart's category coordinate: `n` rows of height 1 spanning `0.0..n`, with one tick at each row centre
+/// (`k + 0.5`). Used for horizontal bars, one row per variant.
+pub(crate) struct Rows(pub usize);
+
+impl Ranged for Rows {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.0.max(1) as f64;
+        limit.0 + (value / span * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
+        (0..self.0).map(|k| k as f64 + 0.5).collect()
+    }
+
+    fn range(&self) -> Range<f64> {
+        0.0..self.0.max(1) as f64
     }
 }
 

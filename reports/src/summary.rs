@@ -61,15 +61,55 @@ pub struct VariantSummary {
     pub reads: u64,
     /// Mean staleness of the reads [clocks].
     pub staleness_mean: f64,
+    /// Variance of the staleness of the reads (population variance, over all reads) [clocks²]; 0 without reads.
+    #[serde(default)]
+    pub staleness_variance: f64,
     /// Largest staleness of any read [clocks].
     pub staleness_max: u64,
+    /// Reads per staleness [count]: `staleness_histogram[k]` reads had staleness `k` clocks, for `k` in
+    /// `0..=staleness_max`; empty when there were no reads. The entries sum to `reads`.
+    #[serde(default)]
+    pub staleness_histogram: Vec<u64>,
     /// Reads whose staleness exceeded the configured bound [count]; 0 for a correct SSP runtime.
     pub staleness_violations: u64,
+    /// Rows the parameter-server shards pushed into workers' caches (ESSP's eager pushes; 0 under other
+    /// consistency models) [count].
+    #[serde(default)]
+    pub rows_pushed: u64,
     /// Simulated time at which the objective first reached `target_objective` [s]; `None` if never reached
     /// or no target was set.
     pub time_to_target_s: Option<f64>,
     /// Discrete events processed by the engine [count].
     pub events: u64,
+    /// Measurements of Gaia's Approximate Synchronous Parallel model; `None` for runs without it.
+    #[serde(default)]
+    pub asp: Option<AspSummary>,
+}
+
+/// Whole-run measurements of an Approximate Synchronous Parallel (ASP) run: the parameter server spans data
+/// centers, a significance filter decides which accumulated updates cross the WAN to the other data centers'
+/// mirrors, and selective barriers hold reads that would otherwise miss significant updates.
+///
+/// # References
+/// K. Hsieh et al., "Gaia: Geo-Distributed Machine Learning Approaching LAN Speeds", NSDI 2017.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AspSummary {
+    /// Significance threshold at clock 0 [fraction of the parameter's value], e.g. `0.01` for 1 %: an accumulated
+    /// update is significant when its magnitude relative to the parameter's value exceeds the threshold (Gaia
+    /// lowers the threshold as training proceeds).
+    pub threshold: f64,
+    /// Parameter values with a nonzero accumulated update that the significance filter examined [count].
+    pub checked: u64,
+    /// Of [`checked`](Self::checked), those found significant and sent to the mirrors [count].
+    pub significant: u64,
+    /// `significant / checked` [fraction, 0..=1]; 0 when nothing was checked.
+    pub significant_share: f64,
+    /// Bytes of mirror traffic: notices, significant updates and mirror clocks [bytes].
+    pub mirror_bytes: u64,
+    /// Read requests a selective barrier held [count].
+    pub barrier_held_reads: u64,
+    /// Largest lead of a worker's clock over the slowest worker of another data center [clocks].
+    pub max_mirror_lead: u64,
 }
 
 /// One sample of the global objective.

@@ -28,8 +28,29 @@ pub(crate) fn svg_texts(svg: &str) -> Vec<&str> {
     svg.split("<text").skip(1).map(|t| t.split_once('>').unwrap().1.split("</text>").next().unwrap().trim()).collect()
 }
 
-fn summary(final_objective: f64, time_to_target_s: Option<f64>) -> VariantSummary {
-    VariantSummary {
+/// Mean and population variance of a staleness histogram [clocks, clocks²]; (0, 0) when it is empty.
+pub(crate) fn histogram_moments(histogram: &[u64]) -> (f64, f64) {
+    let n: u64 = histogram.iter().sum();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = histogram.iter().enumerate().map(|(k, &c)| k as f64 * c as f64).sum::<f64>() / n as f64;
+    let var = histogram.iter().enumerate().map(|(k, &c)| c as f64 * (k as f64 - mean).powi(2)).sum::<f64>() / n as f64;
+    (mean, var)
+}
+
+/// Sets a variant's reads, staleness histogram, mean, variance and maximum consistently.
+pub(crate) fn set_staleness(s: &mut VariantSummary, histogram: &[u64]) {
+    let (mean, var) = histogram_moments(histogram);
+    s.reads = histogram.iter().sum();
+    s.staleness_mean = mean;
+    s.staleness_variance = var;
+    s.staleness_max = histogram.iter().rposition(|&c| c > 0).unwrap_or(0) as u64;
+    s.staleness_histogram = histogram.to_vec();
+}
+
+fn summary(final_objective: f64, time_to_target_s: Option<f64>, histogram: &[u64]) -> VariantSummary {
+    let mut s = VariantSummary {
         final_objective,
         sim_time_s: 2.0,
         clocks: 3,
@@ -40,13 +61,19 @@ fn summary(final_objective: f64, time_to_target_s: Option<f64>) -> VariantSummar
         compute_s: 2.0,
         communication_s: 1.0,
         waiting_s: 0.5,
-        reads: 12,
-        staleness_mean: 0.5,
-        staleness_max: 2,
+        reads: 0,
+        staleness_mean: 0.0,
+        staleness_variance: 0.0,
+        staleness_max: 0,
+        staleness_histogram: Vec::new(),
         staleness_violations: 0,
+        rows_pushed: 0,
         time_to_target_s,
         events: 999,
-    }
+        asp: None,
+    };
+    set_staleness(&mut s, histogram);
+    s
 }
 
 fn records(step_s: f64) -> Vec<WorkerClockRecord> {
@@ -68,7 +95,8 @@ fn records(step_s: f64) -> Vec<WorkerClockRecord> {
     out
 }
 
-/// Two variants (`bsp`, `ssp-2`), two workers, four convergence points each.
+/// Two variants (`bsp`, `ssp-2`), two workers, four convergence points each. `bsp` read 12 times at staleness
+/// 0; `ssp-2` read 12 times at staleness 0, 1, 2 (3, 6, 3 reads: mean 1, variance 0.5). No WAN traffic, no ASP.
 pub(crate) fn small_report() -> RunReport {
     let curve = |times: [f64; 4], objs: [f64; 4]| -> Vec<ConvergencePoint> {
         (0..4).map(|i| ConvergencePoint { clock: i as u64, sim_time_s: times[i], objective: objs[i] }).collect()
@@ -81,13 +109,13 @@ pub(crate) fn small_report() -> RunReport {
         variants: vec![
             VariantReport {
                 name: "bsp".into(),
-                summary: summary(0.31, Some(1.4)),
+                summary: summary(0.31, Some(1.4), &[12]),
                 convergence: curve([0.0, 0.5, 1.0, 1.5], [std::f64::consts::LN_2, 0.6, 0.45, 0.31]),
                 worker_clocks: records(0.5),
             },
             VariantReport {
                 name: "ssp-2".into(),
-                summary: summary(0.37, None),
+                summary: summary(0.37, None, &[3, 6, 3]),
                 convergence: curve([0.0, 0.4, 0.8, 1.2], [std::f64::consts::LN_2, 0.62, 0.5, 0.37]),
                 worker_clocks: records(0.4),
             },

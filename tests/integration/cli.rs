@@ -7,7 +7,12 @@ use std::sync::OnceLock;
 
 use crate::{repo, shared_data};
 
-use clustersim::output::FILES as OUTPUTS;
+use clustersim::output::{ALWAYS_FILES, STALENESS_FILES, WAN_FILES};
+
+/// The quickstart's outputs: every variant reads parameters, none crosses a WAN.
+fn quickstart_outputs() -> Vec<&'static str> {
+    [&ALWAYS_FILES[..], &STALENESS_FILES[..]].concat()
+}
 
 fn clustersim(dir: &Path, args: &[&str], threads: usize) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clustersim"))
@@ -47,10 +52,21 @@ fn variant<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 #[test]
 fn quickstart_writes_every_output() {
     let dir = shared_quickstart();
-    for f in OUTPUTS {
+    let mut written: Vec<String> = std::fs::read_dir(dir.join("out/quickstart"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    written.sort();
+    let mut expected = quickstart_outputs();
+    expected.sort();
+    assert_eq!(written, expected, "no WAN traffic, so no {WAN_FILES:?}");
+    for f in quickstart_outputs() {
         assert!(!read(dir, f).is_empty(), "{f} is empty");
     }
     assert!(read(dir, "convergence.png").starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(read(dir, "staleness.png").starts_with(b"\x89PNG\r\n\x1a\n"));
+    let staleness = String::from_utf8(read(dir, "staleness.csv")).unwrap();
+    assert!(staleness.starts_with("variant,staleness_clocks,reads,share\nBSP,0,292919,1\nSSP(3),0,"), "{staleness}");
     let metrics = String::from_utf8(read(dir, "metrics.csv")).unwrap();
     assert!(metrics.starts_with("variant,worker,clock,sim_time_s,objective,bytes,"), "{}", &metrics[..80]);
     // 3 variants × 16 workers × 300 clocks, plus the header.
@@ -62,7 +78,7 @@ fn quickstart_writes_every_output() {
 fn quickstart_is_deterministic_across_runs_and_thread_counts() {
     let one = quickstart(1);
     let again = quickstart(2);
-    for f in OUTPUTS {
+    for f in quickstart_outputs() {
         assert!(read(one.path(), f) == read(shared_quickstart(), f), "{f} differs between 1 and 2 threads");
         assert!(read(again.path(), f) == read(shared_quickstart(), f), "{f} differs between two runs");
     }
