@@ -2,7 +2,8 @@
 //!
 //! A deterministic discrete-event simulator of ML training clusters and their interconnects. This
 //! package is the command-line tool: the scenario schema ([`scenario`], [`units`]), run
-//! orchestration ([`run`], [`collectives`], [`phases`]) and output files ([`output`]). The engine
+//! orchestration ([`run`], [`collectives`], [`phases`]), output files ([`output`]) and the
+//! reproductions of published claims ([`reproduce`]). The engine
 //! lives in `sim-core`, the platform builders in `topologies`, the ML programs in `workloads`, and
 //! the renderers in `reports`.
 //!
@@ -14,6 +15,7 @@
 pub mod collectives;
 pub mod output;
 pub mod phases;
+pub mod reproduce;
 pub mod run;
 pub mod scenario;
 pub mod units;

@@ -40,6 +40,22 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Run every reproduction scenario, write each one's reports to <out>/<scenario name>/ and
+    /// the verdicts to REPRODUCTIONS.md (or --markdown).
+    Reproduce {
+        /// Directory for the scenarios' reports.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Where to write the verdicts.
+        #[arg(long, default_value = "REPRODUCTIONS.md")]
+        markdown: PathBuf,
+        /// Only these claims (ids as in REPRODUCTIONS.md) [default: all].
+        #[arg(long)]
+        only: Vec<String>,
+        /// As for `run`.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Check a scenario (schema, units, references, data files) without running it.
     Validate {
         /// Scenario file (RON).
@@ -68,6 +84,9 @@ fn main() -> ExitCode {
         None => run(QUICKSTART, "<built-in quickstart>", None, None, None),
         Some(Command::Run { file, out, seed, data_dir }) => {
             read(&file).and_then(|text| run(&text, &file.display().to_string(), out, seed, data_dir.as_deref()))
+        }
+        Some(Command::Reproduce { out, markdown, only, data_dir }) => {
+            reproduce(&out, &markdown, &only, data_dir.as_deref())
         }
         Some(Command::Validate { file, data_dir }) => {
             read(&file).and_then(|text| validate(&text, &file.display().to_string(), data_dir.as_deref()))
@@ -181,6 +200,38 @@ fn run(
     output::replace_dir(&out, &files).map_err(Failure::Other)?;
     let names: Vec<&str> = files.iter().map(|(f, _)| *f).collect();
     println!("wrote {}/ ({})", out.display(), names.join(", "));
+    println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn reproduce(out: &Path, markdown: &Path, only: &[String], data_dir: Option<&Path>) -> Result<(), Failure> {
+    use clustersim::reproduce;
+    #[allow(clippy::disallowed_methods)] // wall time is printed to the terminal only
+    let wall = Instant::now();
+    let claims: Vec<&'static reproduce::Claim> =
+        reproduce::claims().iter().filter(|c| only.is_empty() || only.iter().any(|o| o == c.id)).collect();
+    if claims.is_empty() {
+        let ids: Vec<&str> = reproduce::claims().iter().map(|c| c.id).collect();
+        return Err(Failure::Input(anyhow::anyhow!("no claim matches --only {only:?} (claims: {})", ids.join(", "))));
+    }
+    let data_dir = DataDir::resolve(data_dir);
+    let mut outcomes = Vec::new();
+    for claim in claims {
+        println!("{}: running {}", claim.id, claim.scenario_path);
+        let outcome = reproduce::run_claim(claim, &data_dir).map_err(Failure::Other)?;
+        let files = output::render(&outcome.report).map_err(Failure::Other)?;
+        let dir = out.join(&outcome.report.scenario);
+        output::replace_dir(&dir, &files).map_err(Failure::Other)?;
+        for c in &outcome.checks {
+            println!("  [{}] {}: {}", if c.holds { "holds" } else { "FAILS" }, c.what, c.simulated);
+        }
+        outcomes.push(outcome);
+    }
+    std::fs::write(markdown, reproduce::markdown(&outcomes))
+        .with_context(|| format!("writing {}", markdown.display()))
+        .map_err(Failure::Other)?;
+    let held = outcomes.iter().filter(|o| o.holds()).count();
+    println!("{held} of {} claims hold; wrote {}", outcomes.len(), markdown.display());
     println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
     Ok(())
 }

@@ -9,9 +9,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use sim_core::runtime::ps::{self, Consistency, PsConfig, PsDeployment, PsRun};
+use sim_core::runtime::ps::{self, AspConfig, Consistency, PsConfig, PsDeployment, PsRun};
 use sim_core::{ComputeDevice, DataParallelProgram, LinkSpec, NodeId, Platform, StragglerModel};
-use workloads::{Dataset, LogRegConfig, LogisticRegression, MatrixFactorization, MfConfig, Ratings};
+use workloads::data::lasso::RegressionData;
+use workloads::data::ldac::Corpus;
+use workloads::{
+    Dataset, Lasso, LassoConfig, LatentDirichletAllocation, LdaConfig, LogRegConfig, LogisticRegression,
+    MatrixFactorization, MfConfig, Ratings,
+};
 
 use crate::scenario::{
     locate, ConsistencySpec, DataDir, LinkSpecFile, NetworkModelSpec, PlacementSpec, RatingsSpec, RuntimeSpec,
@@ -22,9 +27,9 @@ use crate::scenario::{
 pub struct Prepared {
     /// The scenario as parsed.
     pub file: ScenarioFile,
-    /// The platform every variant runs on.
-    pub platform: Platform,
-    /// Hosts of workers and server shards.
+    /// The scenario's platform (a variant may run on its own, see [`PreparedVariant::platform`]).
+    pub platform: Arc<Platform>,
+    /// Hosts of workers and server shards on the scenario's platform.
     pub deployment: PsDeployment,
     /// The variants, in declaration order.
     pub variants: Vec<PreparedVariant>,
@@ -42,6 +47,34 @@ pub struct PreparedVariant {
     pub stragglers: StragglerModel,
     /// The program (with this variant's overrides).
     pub program: Box<dyn DataParallelProgram + Send>,
+    /// The platform the variant runs on.
+    pub platform: Arc<Platform>,
+    /// Where its workers and shards run, and how.
+    pub layout: Layout,
+}
+
+/// How a variant's workers and shards are laid out.
+pub enum Layout {
+    /// One parameter server, wherever its shards are (over a WAN if they are in several sites).
+    Single(PsDeployment),
+    /// Gaia: each data center (site with workers, in site order) its own shards; program worker
+    /// `i` is the `i`-th worker in data-center order.
+    Gaia {
+        /// Workers and shards of each data center.
+        data_centers: Vec<PsDeployment>,
+        /// Approximate Synchronous Parallel settings.
+        asp: AspConfig,
+    },
+}
+
+impl Layout {
+    /// Worker hosts in program worker order.
+    pub fn workers(&self) -> Vec<NodeId> {
+        match self {
+            Layout::Single(d) => d.workers.clone(),
+            Layout::Gaia { data_centers, .. } => data_centers.iter().flat_map(|d| d.workers.iter().copied()).collect(),
+        }
+    }
 }
 
 /// Checks `file` (whose text is `text`, read from `file_name`) and builds everything a run needs,
@@ -67,6 +100,8 @@ pub fn prepare(
     let workload = match &file.workload {
         WorkloadSpec::LogisticRegression { .. } => "LogisticRegression",
         WorkloadSpec::MatrixFactorization { .. } => "MatrixFactorization",
+        WorkloadSpec::Lasso { .. } => "Lasso",
+        WorkloadSpec::Lda { .. } => "Lda",
         WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => {
             unreachable!("collective workloads are planned by crate::collectives and crate::phases")
         }
@@ -79,7 +114,7 @@ pub fn prepare(
         ));
     };
 
-    let platform = platform_of(&file.platform, "platform", seed).map_err(|(path, m)| err(&path, m))?;
+    let platform = Arc::new(platform_of(&file.platform, "platform", seed).map_err(|(path, m)| err(&path, m))?);
     let deployment = place(deployment_spec, &platform).map_err(|(path, m)| err(&path, m))?;
 
     let RuntimeSpec::ParameterServer {
@@ -123,11 +158,10 @@ pub fn prepare(
         if let Some(problem) = crate::scenario::variant_name_problem(&specs, i) {
             return Err(verr("name", problem));
         }
-        let collective_only = [
-            v.platform.as_ref().map(|_| "platform"),
-            v.collective.map(|_| "collective"),
-            v.ocs.as_ref().map(|_| "ocs"),
-        ];
+        let collective_only = [v.collective.map(|_| "collective"), v.ocs.as_ref().map(|_| "ocs")];
+        if v.label_skew.is_some() && !matches!(file.workload, WorkloadSpec::LogisticRegression { .. }) {
+            return Err(verr("label_skew", format!("only LogisticRegression partitions by label; this is {workload}")));
+        }
         if let Some(field) = collective_only.into_iter().flatten().next() {
             return Err(verr(field, format!("only collective workloads take a variant {field}; this is {workload}")));
         }
@@ -152,13 +186,47 @@ pub fn prepare(
             Some(s) => stragglers(s).map_err(|m| verr("stragglers", m))?,
             None => base_stragglers.clone(),
         };
-        let program = build_program(&file.workload, &data, deployment.workers.len(), v, seed).map_err(|e| match e {
+        let (vplatform, vdeployment) = match &v.platform {
+            Some(spec) => {
+                let p = platform_of(spec, &at("platform"), seed)
+                    .map_err(|(path, m)| verr(path.trim_start_matches(&format!("variants[{i}].")), m))?;
+                let d = place(deployment_spec, &p)
+                    .map_err(|(path, m)| err(&path, format!("{m} (variant {:?})", v.name)))?;
+                (Arc::new(p), d)
+            }
+            None => (platform.clone(), deployment.clone()),
+        };
+        let layout = match &v.asp {
+            None => Layout::Single(vdeployment),
+            Some(a) => {
+                let asp = AspConfig {
+                    threshold: a.threshold,
+                    selective_barrier: a.selective_barrier,
+                    mirror_slack: a.mirror_slack,
+                };
+                asp.validate().map_err(|m| verr("asp.threshold", m))?;
+                if matches!(config.consistency, Consistency::Async) {
+                    return Err(verr(
+                        "asp",
+                        "Gaia's mirror clock needs a bounded consistency inside each data center (Bsp, Ssp, Essp)"
+                            .into(),
+                    ));
+                }
+                let data_centers = by_site(&vdeployment, &vplatform).map_err(|m| verr("asp", m))?;
+                Layout::Gaia { data_centers, asp }
+            }
+        };
+        let worker_hosts = layout.workers();
+        let sites: Vec<u32> = worker_hosts.iter().map(|h| vplatform.nodes[h.index()].site).collect();
+        let program = build_program(&file.workload, &data, &sites, v, seed).map_err(|e| match e {
             workloads::ProgramError::InvalidConfig { field, message } => {
                 let overridden = match field {
                     "batch_size" => v.batch_size.is_some(),
                     "learning_rate" => v.learning_rate.is_some(),
+                    "partition" => v.label_skew.is_some(),
                     _ => false,
                 };
+                let field = if field == "partition" { "label_skew" } else { field };
                 if overridden {
                     verr(field, message)
                 } else if field == "workers" {
@@ -170,7 +238,14 @@ pub fn prepare(
             }
             other => err("workload", other.to_string()),
         })?;
-        variants.push(PreparedVariant { name: v.name.clone(), config, stragglers, program });
+        variants.push(PreparedVariant {
+            name: v.name.clone(),
+            config,
+            stragglers,
+            program,
+            platform: vplatform,
+            layout,
+        });
     }
     Ok(Prepared { file, platform, deployment, variants, seed })
 }
@@ -179,6 +254,8 @@ fn workload_field(w: &WorkloadSpec, field: &str) -> String {
     match w {
         WorkloadSpec::LogisticRegression { .. } => format!("LogisticRegression.{field}"),
         WorkloadSpec::MatrixFactorization { .. } => format!("MatrixFactorization.{field}"),
+        WorkloadSpec::Lasso { .. } => format!("Lasso.{field}"),
+        WorkloadSpec::Lda { .. } => format!("Lda.{field}"),
         WorkloadSpec::Collective { .. } => format!("Collective.{field}"),
         WorkloadSpec::CollectivePhases { .. } => format!("CollectivePhases.{field}"),
     }
@@ -534,10 +611,46 @@ fn place(d: &crate::scenario::DeploymentSpec, platform: &Platform) -> Result<PsD
     })
 }
 
+/// Groups `d`'s workers and shards by the site of their host: one data center per site with
+/// workers, in site order.
+///
+/// # Errors
+/// A message if a site has shards but no workers, or the sites with workers have unequal shard
+/// counts (mirrors pair shards one to one).
+fn by_site(d: &PsDeployment, platform: &Platform) -> Result<Vec<PsDeployment>, String> {
+    use std::collections::BTreeMap;
+    let mut sites: BTreeMap<u32, PsDeployment> = BTreeMap::new();
+    let site = |h: NodeId| platform.nodes[h.index()].site;
+    for &w in &d.workers {
+        sites
+            .entry(site(w))
+            .or_insert_with(|| PsDeployment { workers: Vec::new(), servers: Vec::new() })
+            .workers
+            .push(w);
+    }
+    for &s in &d.servers {
+        match sites.get_mut(&site(s)) {
+            Some(dc) => dc.servers.push(s),
+            None => return Err(format!("server shard on host {} is in site {} with no worker", s.0, site(s))),
+        }
+    }
+    let counts: Vec<(u32, usize)> = sites.iter().map(|(s, d)| (*s, d.servers.len())).collect();
+    if counts.iter().any(|&(_, n)| n != counts[0].1) || counts[0].1 == 0 {
+        return Err(format!(
+            "Gaia needs the same number (≥ 1) of shards in every data center with workers (mirrors pair shards one \
+             to one); the deployment gives (site, shards) {counts:?} — use SpreadSites placement with servers a \
+             multiple of the sites"
+        ));
+    }
+    Ok(sites.into_values().collect())
+}
+
 /// The data a workload trains on, loaded once for all variants.
 enum Data {
     Classification(Arc<Dataset>),
     Ratings(Arc<Ratings>),
+    Regression(Arc<RegressionData>),
+    Corpus(Arc<Corpus>),
 }
 
 fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (String, String)> {
@@ -581,6 +694,32 @@ fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (S
             };
             Ok(Data::Ratings(Arc::new(ratings)))
         }
+        WorkloadSpec::Lasso { dataset, .. } => {
+            let path = "workload.Lasso.dataset".to_string();
+            let data = match dataset.as_str() {
+                "diabetes" => workloads::builtin::diabetes(),
+                "riboflavin" => {
+                    let full = data_dir.path.join("lasso_riboflavin").join("riboflavin.csv");
+                    let text = read_data_file(&full, data_dir).map_err(|m| (path.clone(), m))?;
+                    workloads::data::lasso::parse_riboflavin(&text)
+                        .map_err(|e| (path.clone(), format!("{}: {e}", full.display())))?
+                }
+                other => return Err((path, format!("unknown data set {other:?} (\"diabetes\" or \"riboflavin\")"))),
+            };
+            Ok(Data::Regression(Arc::new(data)))
+        }
+        WorkloadSpec::Lda { dataset, .. } => {
+            let path = "workload.Lda.dataset".to_string();
+            if dataset != "reuters" {
+                return Err((path, format!("unknown corpus {dataset:?} (\"reuters\")")));
+            }
+            let dir = data_dir.path.join("lda_reuters");
+            let docs = read_data_file(&dir.join("reuters.ldac"), data_dir).map_err(|m| (path.clone(), m))?;
+            let tokens = read_data_file(&dir.join("reuters.tokens"), data_dir).map_err(|m| (path.clone(), m))?;
+            let corpus = workloads::data::ldac::parse_with_vocabulary(&docs, &tokens)
+                .map_err(|e| (path.clone(), format!("{}: {e}", dir.join("reuters.ldac").display())))?;
+            Ok(Data::Corpus(Arc::new(corpus)))
+        }
         WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => {
             unreachable!("collective workloads load no data")
         }
@@ -598,15 +737,48 @@ fn read_data_file(path: &Path, data_dir: &DataDir) -> Result<String, String> {
     })
 }
 
+/// The program of variant `v`, partitioned over workers whose hosts are in `sites` (one per
+/// worker, in program worker order).
 fn build_program(
     w: &WorkloadSpec,
     data: &Data,
-    workers: usize,
+    sites: &[u32],
     v: &crate::scenario::VariantSpec,
     seed: u64,
 ) -> Result<Box<dyn DataParallelProgram + Send>, workloads::ProgramError> {
+    let workers = sites.len();
     match (w, data) {
-        (WorkloadSpec::LogisticRegression { batch_size, learning_rate, lr_decay, l2, .. }, Data::Classification(d)) => {
+        (WorkloadSpec::Lasso { lambda, coords_per_clock, .. }, Data::Regression(d)) => {
+            let cfg = LassoConfig { workers, coords_per_clock: *coords_per_clock as usize, lambda: *lambda, seed };
+            Lasso::new(d, cfg).map(|p| Box::new(p) as _)
+        }
+        (WorkloadSpec::Lda { topics, alpha, beta, docs_per_clock, .. }, Data::Corpus(c)) => {
+            let cfg = LdaConfig {
+                workers,
+                topics: *topics,
+                alpha: *alpha,
+                beta: *beta,
+                docs_per_clock: *docs_per_clock as usize,
+                seed,
+            };
+            LatentDirichletAllocation::new(c.clone(), cfg).map(|p| Box::new(p) as _)
+        }
+        (
+            WorkloadSpec::LogisticRegression { batch_size, learning_rate, lr_decay, l2, label_skew, .. },
+            Data::Classification(d),
+        ) => {
+            let skew = v.label_skew.unwrap_or(*label_skew);
+            // Skew 0 is the IID partition (statistically what LabelSkew with skew 0 would give).
+            let partition = if skew == 0.0 {
+                workloads::Partition::Iid
+            } else {
+                // Data centers are the worker hosts' sites, numbered densely in site order.
+                let mut distinct: Vec<u32> = sites.to_vec();
+                distinct.sort_unstable();
+                distinct.dedup();
+                let groups = sites.iter().map(|s| distinct.binary_search(s).expect("listed")).collect();
+                workloads::Partition::LabelSkew { skew, groups }
+            };
             let cfg = LogRegConfig {
                 workers,
                 batch_size: v.batch_size.unwrap_or(*batch_size) as usize,
@@ -614,6 +786,7 @@ fn build_program(
                 lr_decay: *lr_decay,
                 l2: *l2,
                 seed,
+                partition,
             };
             LogisticRegression::new(d.clone(), cfg).map(|p| Box::new(p) as _)
         }
@@ -669,15 +842,27 @@ pub fn execute(prepared: &Prepared, on_clock: &(dyn Fn(u64) + Sync)) -> Result<V
         .variants
         .par_iter()
         .map(|v| {
-            let run = ps::run_observed(
-                &prepared.platform,
-                &prepared.deployment,
-                v.program.as_ref(),
-                &v.config,
-                &v.stragglers,
-                prepared.seed,
-                on_clock,
-            )?;
+            let run = match &v.layout {
+                Layout::Single(d) => ps::run_observed(
+                    &v.platform,
+                    d,
+                    v.program.as_ref(),
+                    &v.config,
+                    &v.stragglers,
+                    prepared.seed,
+                    on_clock,
+                )?,
+                Layout::Gaia { data_centers, asp } => ps::run_gaia(
+                    &v.platform,
+                    data_centers,
+                    v.program.as_ref(),
+                    &v.config,
+                    asp,
+                    &v.stragglers,
+                    prepared.seed,
+                    on_clock,
+                )?,
+            };
             Ok(VariantOutcome { name: v.name.clone(), run })
         })
         .collect()
@@ -692,11 +877,7 @@ pub fn total_clocks(prepared: &Prepared) -> u64 {
 pub fn report(prepared: &Prepared, outcomes: &[VariantOutcome]) -> reports::RunReport {
     let target = prepared.file.target_objective;
     let objective_name = prepared.variants.first().map(|v| v.program.objective_name()).unwrap_or_default();
-    let variants = outcomes
-        .iter()
-        .zip(&prepared.variants)
-        .map(|(o, v)| variant_report(&prepared.platform, o, v, target))
-        .collect();
+    let variants = outcomes.iter().zip(&prepared.variants).map(|(o, v)| variant_report(o, v, target)).collect();
     reports::RunReport {
         scenario: prepared.file.name.clone(),
         seed: prepared.seed,
@@ -706,13 +887,9 @@ pub fn report(prepared: &Prepared, outcomes: &[VariantOutcome]) -> reports::RunR
     }
 }
 
-fn variant_report(
-    platform: &Platform,
-    o: &VariantOutcome,
-    v: &PreparedVariant,
-    target: Option<f64>,
-) -> reports::VariantReport {
+fn variant_report(o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) -> reports::VariantReport {
     let run = &o.run;
+    let platform = &v.platform;
     let (mut wan_bytes, mut wan_cost) = (0u64, 0.0f64);
     for (l, &b) in run.link_bytes.iter().enumerate() {
         let link = &platform.links[l];
@@ -749,8 +926,18 @@ fn variant_report(
             .and_then(|t| run.convergence.iter().find(|p| p.objective <= t))
             .map(|p| p.time.as_secs_f64()),
         events: run.events,
-        // Filled once sim-core reports Approximate Synchronous Parallel runs.
-        asp: None,
+        asp: match (&run.asp, &v.layout) {
+            (Some(a), Layout::Gaia { asp, .. }) => Some(reports::AspSummary {
+                threshold: asp.threshold,
+                checked: a.checked,
+                significant: a.significant,
+                significant_share: a.significant_share(),
+                mirror_bytes: a.mirror_bytes,
+                barrier_held_reads: a.barrier_held_reads,
+                max_mirror_lead: a.max_mirror_lead,
+            }),
+            _ => None,
+        },
     };
     reports::VariantReport {
         name: o.name.clone(),

@@ -375,6 +375,38 @@ pub enum WorkloadSpec {
         /// L2 regularisation strength λ (default 0).
         #[serde(default)]
         l2: f64,
+        /// Label skew of the data across data centers, in [0, 1] (default 0, IID): this share of the
+        /// examples is split over the data centers (the sites of the worker hosts) sorted by label,
+        /// the rest at random (see `workloads::Partition::LabelSkew`; SkewScout, Hsieh et al. ICML
+        /// 2020). With one data center it changes nothing.
+        #[serde(default)]
+        label_skew: f64,
+    },
+    /// Lasso by parallel (Shotgun-style) coordinate descent on standardised data.
+    Lasso {
+        /// `"diabetes"` (built in, 442 × 10) or `"riboflavin"` (71 × 4088, read from
+        /// `<data dir>/lasso_riboflavin/riboflavin.csv`; research use only, not shipped).
+        dataset: String,
+        /// Regularisation λ of ½(‖y − Xβ‖² + λ‖β‖₁).
+        lambda: f64,
+        /// Coordinates each worker updates per clock.
+        coords_per_clock: u32,
+    },
+    /// Latent Dirichlet allocation by collapsed Gibbs sampling.
+    Lda {
+        /// `"reuters"` (395 articles, 4258 words, read from `<data dir>/lda_reuters/`; research use
+        /// only, not shipped).
+        dataset: String,
+        /// Topics K.
+        topics: u32,
+        /// Document-topic Dirichlet prior α (default 0.1).
+        #[serde(default = "default_dirichlet")]
+        alpha: f64,
+        /// Topic-word Dirichlet prior β (default 0.1).
+        #[serde(default = "default_dirichlet")]
+        beta: f64,
+        /// Documents each worker sweeps per clock.
+        docs_per_clock: u32,
     },
     /// One collective over a sweep of message sizes, reporting time and bus bandwidth (as
     /// nccl-tests defines it); every variant runs every size on an otherwise idle network.
@@ -685,11 +717,50 @@ pub struct VariantSpec {
     /// workloads).
     #[serde(default)]
     pub ocs: Option<OcsSpecFile>,
+    /// Runs this variant geo-distributed under Gaia's Approximate Synchronous Parallel: each data
+    /// center (site) with workers gets its own shards and the consistency model rules inside it
+    /// (training workloads).
+    #[serde(default)]
+    pub asp: Option<AspSpec>,
+    /// Overrides a `LogisticRegression` workload's `label_skew`.
+    #[serde(default)]
+    pub label_skew: Option<f64>,
+}
+
+/// Gaia's Approximate Synchronous Parallel (Hsieh et al., NSDI 2017, §3; see
+/// `sim_core::runtime::ps::AspConfig`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AspSpec {
+    /// Significance threshold as a fraction of the parameter's value (default 0.01), decaying with
+    /// the workload's learning-rate schedule.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Whether a notice of the changed parameters goes ahead of each batch of significant updates
+    /// and holds local reads of them until it arrives (default true).
+    #[serde(default = "yes")]
+    pub selective_barrier: bool,
+    /// Clocks a data center may run ahead of what its mirrors have reported (default 0).
+    #[serde(default)]
+    pub mirror_slack: u64,
+}
+
+fn default_threshold() -> f64 {
+    0.01
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_dirichlet() -> f64 {
+    0.1
 }
 
 impl VariantSpec {
     /// The first field this variant sets that only a training workload uses (`consistency`,
-    /// `stragglers`, `clocks`, `learning_rate`, `batch_size`), for rejecting it elsewhere.
+    /// `stragglers`, `clocks`, `learning_rate`, `batch_size`, `asp`, `label_skew`), for rejecting
+    /// it elsewhere.
     pub fn training_field(&self) -> Option<&'static str> {
         [
             self.consistency.map(|_| "consistency"),
@@ -697,6 +768,8 @@ impl VariantSpec {
             self.clocks.map(|_| "clocks"),
             self.learning_rate.map(|_| "learning_rate"),
             self.batch_size.map(|_| "batch_size"),
+            self.asp.as_ref().map(|_| "asp"),
+            self.label_skew.map(|_| "label_skew"),
         ]
         .into_iter()
         .flatten()

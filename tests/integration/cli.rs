@@ -159,6 +159,9 @@ fn bad_scenarios_are_reported_with_position_and_field() {
         ("negative_count.ron", "18:22: platform.topology.FatTree.spines:", "out of bounds"),
         ("negative_learning_rate.ron", "28:9: workload.LogisticRegression.learning_rate:", "must be positive"),
         ("variant_batch_too_large.ron", "42:45: variants[2].batch_size:", "exceeds the smallest worker partition"),
+        ("gaia_async.ron", "19:44: variants[1].asp:", "needs a bounded consistency"),
+        ("gaia_unequal_shards.ron", "19:42: variants[1].asp:", "same number (≥ 1) of shards in every data center"),
+        ("label_skew_out_of_range.ron", "19:26: variants[1].label_skew:", "skew 1.5 is not in [0, 1]"),
         (
             "unknown_link_preset.ron",
             "11:25: platform.topology.FatTree.host_link.preset:",

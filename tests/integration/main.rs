@@ -4,6 +4,7 @@
 mod cli;
 mod ocs;
 mod programs;
+mod reproductions;
 
 use std::path::PathBuf;
 

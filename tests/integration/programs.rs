@@ -35,7 +35,15 @@ fn run(
 }
 
 fn logreg(workers: usize) -> LogisticRegression {
-    let cfg = LogRegConfig { workers, batch_size: 64, learning_rate: 0.05, lr_decay: 0.01, l2: 1e-4, seed: 1 };
+    let cfg = LogRegConfig {
+        workers,
+        batch_size: 64,
+        learning_rate: 0.05,
+        lr_decay: 0.01,
+        l2: 1e-4,
+        seed: 1,
+        partition: workloads::Partition::Iid,
+    };
     LogisticRegression::new(workloads::builtin::adult(), cfg).unwrap()
 }
 
@@ -93,5 +101,48 @@ fn movielens_matrix_factorisation_converges_under_ssp() {
     let last = out.convergence.last().unwrap().objective;
     eprintln!("MovieLens MF under SSP(2): {first} -> {last}");
     assert!(last < first / 5.0, "{first} -> {last}");
+    assert_eq!(out.staleness_violations, 0);
+}
+
+/// Lasso on diabetes through the runtime: one worker under BSP is exact coordinate descent, and
+/// its solution satisfies the KKT conditions; four workers under SSP(2) (Shotgun with stale
+/// residuals) reach the same objective.
+#[test]
+fn lasso_on_diabetes_through_the_runtime_reaches_the_kkt_point() {
+    let data = workloads::builtin::diabetes();
+    let lasso = |workers: usize, coords: usize| {
+        let cfg = workloads::LassoConfig { workers, coords_per_clock: coords, lambda: 400.0, seed: 3 };
+        workloads::Lasso::new(&data, cfg).unwrap()
+    };
+    let one = lasso(1, 10);
+    let out = run(&one, 1, Consistency::Bsp, SspReads::Latest, 400);
+    let kkt = one.kkt_violation(&out.final_params);
+    assert!(kkt < 1e-6, "KKT violation {kkt}");
+    let optimum = out.convergence.last().unwrap().objective;
+    let four = lasso(4, 1);
+    let out4 = run(&four, 2, Consistency::Ssp { staleness: 2 }, SspReads::Latest, 1500);
+    let reached = out4.convergence.last().unwrap().objective;
+    assert!((reached - optimum).abs() < 1e-6 * optimum, "{reached} vs {optimum}");
+    assert!(four.residual_drift(&out4.final_params) < 1e-6);
+}
+
+/// LDA on Reuters (research-only data) through the runtime under SSP(2): the log-likelihood
+/// (the negative of the objective) rises over the sweeps.
+#[test]
+fn lda_on_reuters_through_the_runtime_raises_the_log_likelihood() {
+    let Some(dir) = shared_data() else {
+        eprintln!("skipped: Reuters not found (set CLUSTERSIM_DATA_DIR to the shared data directory)");
+        return;
+    };
+    let docs = std::fs::read_to_string(dir.join("lda_reuters/reuters.ldac")).unwrap();
+    let tokens = std::fs::read_to_string(dir.join("lda_reuters/reuters.tokens")).unwrap();
+    let corpus = workloads::data::ldac::parse_with_vocabulary(&docs, &tokens).unwrap();
+    let cfg = workloads::LdaConfig { workers: 4, topics: 20, alpha: 0.1, beta: 0.1, docs_per_clock: 25, seed: 5 };
+    let lda = workloads::LatentDirichletAllocation::new(corpus, cfg).unwrap();
+    // 4 workers × 25 documents: one sweep of the 395 documents every 4 clocks.
+    let out = run(&lda, 2, Consistency::Ssp { staleness: 2 }, SspReads::Latest, 40);
+    let ll: Vec<f64> = out.convergence.iter().map(|p| -p.objective).collect();
+    assert!(ll[4] > ll[0] + 0.05 * ll[0].abs(), "sweep 1: {} → {}", ll[0], ll[4]);
+    assert!(ll[40] > ll[4], "sweeps 1 → 10: {} → {}", ll[4], ll[40]);
     assert_eq!(out.staleness_violations, 0);
 }

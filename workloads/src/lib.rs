@@ -30,6 +30,15 @@
 //! every pass, and a batch may straddle two passes. A batch is thus a pure function of
 //! `(seed, worker, clock)`, as [`sim_core::program::DataParallelProgram::compute`] requires.
 //!
+//! ## Label-skewed (non-IID) partitions (logistic regression)
+//! [`LogRegConfig::partition`] may instead be a [`Partition::LabelSkew`]: workers form groups (data
+//! centers), a seeded fraction `skew` of the examples is sorted by label and cut into one contiguous chunk
+//! per group, the rest is spread at random, and every group still holds (nearly) the same number of
+//! examples — the "skewed" partitions of Hsieh et al. (ICML 2020). Within a group, examples are split over
+//! its workers and batched as above. The exact construction and its random streams
+//! (`(seed, Partition, 1)` and `(seed, Partition, 2 + g)`; stream `(seed, Partition, 0)` stays the IID
+//! shuffle) are on [`Partition`].
+//!
 //! ## Learning-rate schedule (all programs)
 //! Clock `c` uses `η_c = η0 / sqrt(1 + lr_decay · c)` (`lr_decay = 0`: constant step).
 
@@ -48,6 +57,7 @@ pub use lasso::{Lasso, LassoConfig};
 pub use lda::{LatentDirichletAllocation, LdaConfig, LdaWorkerState};
 pub use logreg::{LogRegConfig, LogisticRegression};
 pub use mf::{MatrixFactorization, MfConfig};
+pub use sampling::Partition;
 
 /// Why a program could not be built from its settings.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use sim_core::program::{DataParallelProgram, Params, RowDelta, RowRef, Step, Tab
 use sim_core::Work;
 
 use crate::data::Dataset;
-use crate::sampling::{check_rates, learning_rate, BatchPlan};
+use crate::sampling::{check_rates, learning_rate, BatchPlan, Partition};
 use crate::ProgramError;
 
 /// Settings of [`LogisticRegression`].
@@ -24,6 +24,9 @@ pub struct LogRegConfig {
     pub l2: f64,
     /// Seed of the data partition and mini-batch order.
     pub seed: u64,
+    /// How the examples are divided among workers: [`Partition::Iid`] (the default) or skewed by label
+    /// across groups of workers (data centers); see [`Partition`].
+    pub partition: Partition,
 }
 
 /// Logistic regression `p(y = 1 | x) = σ(w · x)` by mini-batch SGD, one parameter-server row per feature.
@@ -31,7 +34,8 @@ pub struct LogRegConfig {
 /// - **Table** 0, `"weights"`: `num_features` rows of width 1 (initially 0). Feature 0 of the shipped
 ///   parsers is a constant bias, so its row is the intercept.
 /// - **Data**: see the partition and batch order of the crate docs (seeded shuffle, contiguous equal split,
-///   a fixed per-worker visiting order cycled clock after clock).
+///   a fixed per-worker visiting order cycled clock after clock), or, with [`Partition::LabelSkew`], a
+///   split skewed by label across groups of workers ([`Self::label_counts`] shows the result).
 /// - **Objective** (exact, over all examples): `L(w) = (1/n) Σ_i [log(1 + e^{z_i}) − y_i z_i] + (λ/2)‖w‖²`
 ///   with `z_i = w · x_i`, `y_i ∈ {0, 1}`; `log(1 + e^z)` is evaluated stably as
 ///   `max(z, 0) + ln(1 + e^{−|z|})`.
@@ -58,11 +62,20 @@ impl LogisticRegression {
     ///
     /// # Errors
     /// [`ProgramError::InvalidConfig`] if `workers` or `batch_size` is 0, `batch_size` exceeds the smallest
-    /// partition (`len / workers` examples), or a rate is negative, zero (`learning_rate`) or not finite.
+    /// partition (`len / workers` examples; field `"partition"` under [`Partition::LabelSkew`]), a rate is
+    /// negative, zero (`learning_rate`) or not finite, or on field `"partition"` if the skew is outside
+    /// `[0, 1]`, `groups` does not have one entry per worker or some group `0..G` has no worker.
     pub fn new(dataset: impl Into<Arc<Dataset>>, cfg: LogRegConfig) -> Result<Self, ProgramError> {
         let data = dataset.into();
         check_rates(cfg.learning_rate, cfg.lr_decay, cfg.l2)?;
-        let plan = BatchPlan::new(data.len(), cfg.workers, cfg.batch_size, cfg.seed, "examples")?;
+        let plan = BatchPlan::with_partition(
+            data.labels(),
+            cfg.workers,
+            cfg.batch_size,
+            cfg.seed,
+            "examples",
+            &cfg.partition,
+        )?;
         Ok(LogisticRegression { data, cfg, plan, name: "logistic regression".into() })
     }
 
@@ -88,6 +101,17 @@ impl LogisticRegression {
     /// If `worker >= workers`.
     pub fn partition(&self, worker: usize) -> &[u32] {
         self.plan.partition(worker)
+    }
+
+    /// Per group of workers `g`, the number of its examples with label 0 and with label 1:
+    /// `counts[g] = [negatives, positives]` (`G` groups under [`Partition::LabelSkew`], one group of all
+    /// workers under [`Partition::Iid`]). Shows the skew of a partition; the counts sum to the data set's size.
+    pub fn label_counts(&self) -> Vec<Vec<u64>> {
+        let mut counts = self.plan.label_counts(self.data.labels());
+        for c in &mut counts {
+            c.resize(2, 0); // a data set with no positive example still reports two labels
+        }
+        counts
     }
 
     /// The example ids of `worker`'s mini-batch at `clock` (`batch_size` distinct ids).
@@ -224,7 +248,15 @@ mod tests {
     }
 
     fn cfg(workers: usize, batch_size: usize) -> LogRegConfig {
-        LogRegConfig { workers, batch_size, learning_rate: 0.1, lr_decay: 0.0, l2: 0.3, seed: 5 }
+        LogRegConfig {
+            workers,
+            batch_size,
+            learning_rate: 0.1,
+            lr_decay: 0.0,
+            l2: 0.3,
+            seed: 5,
+            partition: Partition::Iid,
+        }
     }
 
     #[test]

@@ -15,7 +15,15 @@ fn run_sequential(prog: &dyn DataParallelProgram, clocks: u64) -> Params {
 }
 
 fn logreg_cfg() -> LogRegConfig {
-    LogRegConfig { workers: 1, batch_size: 64, learning_rate: 0.5, lr_decay: 0.01, l2: 1e-4, seed: 42 }
+    LogRegConfig {
+        workers: 1,
+        batch_size: 64,
+        learning_rate: 0.5,
+        lr_decay: 0.01,
+        l2: 1e-4,
+        seed: 42,
+        partition: workloads::Partition::Iid,
+    }
 }
 
 #[test]
