@@ -9,12 +9,19 @@ use crate::{repo, shared_data};
 
 /// Checks the simulation does not bear out, by (claim, check). Each is reported as "does not hold"
 /// in REPRODUCTIONS.md; the test still requires every other check.
-const NOT_REPRODUCED: [(&str, &str); 2] = [
+const NOT_REPRODUCED: [(&str, &str); 4] = [
     // Matrix factorisation of MovieLens by SGD changes about half of its parameters by more than
     // 1 % per clock (the accumulated update of a clock, checked at every commit), so most updates
     // are significant here; the paper's "most are insignificant" is about its own workloads.
     ("gaia-ss", "most updates insignificant at 1 % (significant share < 0.5)"),
     ("gaia-vc", "most updates insignificant at 1 % (significant share < 0.5)"),
+    // Every data center sends its significant updates to each of its 10 mirrors directly; Gaia's
+    // overlay of hub data centers, which aggregates this traffic, is not modelled.
+    ("gaia-11", "Gaia's WAN cost < the baseline's"),
+    // Across 11 regions the latency to the farthest mirror can only be hidden by letting data
+    // centers run clocks ahead, and then delayed SGD from 20 of 22 workers diverges at this step
+    // (see the scenario's header); without that slack every clock waits for the slowest mirror.
+    ("gaia-11", "Gaia time to target / LAN < 1.5"),
 ];
 
 #[test]
