@@ -55,6 +55,16 @@ impl Outcome {
     pub fn holds(&self) -> bool {
         self.checks.iter().all(|c| c.holds)
     }
+
+    /// "holds", "partly (k of n checks)" or "does not hold".
+    pub fn verdict(&self) -> String {
+        let k = self.checks.iter().filter(|c| c.holds).count();
+        match k {
+            _ if self.holds() => "holds".into(),
+            0 => "**does not hold**".into(),
+            k => format!("**partly** ({k} of {} checks)", self.checks.len()),
+        }
+    }
 }
 
 /// Every claim, in the order of the Consistency issue (SSP, ESSP, Gaia, non-IID).
@@ -321,12 +331,7 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
          | claim | scenario | verdict |\n|---|---|---|\n",
     );
     for o in outcomes {
-        s += &format!(
-            "| {} | `{}` | {} |\n",
-            o.claim.title,
-            o.claim.scenario_path,
-            if o.holds() { "holds" } else { "**does not hold**" }
-        );
+        s += &format!("| {} | `{}` | {} |\n", o.claim.title, o.claim.scenario_path, o.verdict());
     }
     for o in outcomes {
         let c = o.claim;
