@@ -253,6 +253,7 @@ fn essp_checks(r: &RunReport) -> Vec<Check> {
         .variants
         .iter()
         .filter(|v| v.name.starts_with("ESSP("))
+        // "ESSP(s)" pairs with "SSP(s)": the same name without its leading "E".
         .filter_map(|e| variant(r, &e.name[1..]).map(|s| (e, s)))
         .collect();
     for (e, s) in &pairs {

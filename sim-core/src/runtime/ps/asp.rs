@@ -181,8 +181,7 @@ impl Runtime<'_> {
     }
 
     /// A notice reached mirror `to`: hold local reads of these rows until their batch arrives.
-    pub(super) fn on_mirror_notice(&mut self, from: usize, to: usize, rows: Vec<RowRef>) -> Result<(), PsError> {
-        let _ = from;
+    pub(super) fn on_mirror_notice(&mut self, to: usize, rows: Vec<RowRef>) -> Result<(), PsError> {
         for r in rows {
             *self.shards[to].barred.entry(r).or_insert(0) += 1;
         }
@@ -190,8 +189,7 @@ impl Runtime<'_> {
     }
 
     /// A batch of significant updates reached mirror `to`: apply it, lift its barrier.
-    pub(super) fn on_mirror_update(&mut self, from: usize, to: usize, rows: Vec<RowDelta>) -> Result<(), PsError> {
-        let _ = from;
+    pub(super) fn on_mirror_update(&mut self, to: usize, rows: Vec<RowDelta>) -> Result<(), PsError> {
         let dc = self.shards[to].dc;
         self.server_params[dc].apply(&rows);
         let asp = self.asp.as_mut().expect("called under ASP");

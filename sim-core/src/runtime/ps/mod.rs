@@ -1238,8 +1238,8 @@ impl<'a> Runtime<'a> {
                 }
                 Ok(())
             }
-            (Ends::Mirror { from, to }, Payload::MirrorNotice { rows }) => self.on_mirror_notice(from, to, rows),
-            (Ends::Mirror { from, to }, Payload::MirrorUpdate { rows }) => self.on_mirror_update(from, to, rows),
+            (Ends::Mirror { to, .. }, Payload::MirrorNotice { rows }) => self.on_mirror_notice(to, rows),
+            (Ends::Mirror { to, .. }, Payload::MirrorUpdate { rows }) => self.on_mirror_update(to, rows),
             (Ends::Mirror { from, to }, Payload::MirrorClock { clock }) => self.on_mirror_clock(from, to, clock),
             (ends, payload) => unreachable!("{payload:?} on connection {ends:?}"),
         }
