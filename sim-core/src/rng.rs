@@ -26,6 +26,8 @@ pub enum StreamKind {
     Ecmp = 5,
     /// Data partitioning across workers.
     Partition = 6,
+    /// A model-parallel scheduler's sampling (STRADS).
+    Scheduler = 7,
     /// Test and benchmark drivers.
     Test = 99,
 }

@@ -51,6 +51,7 @@ pub mod lda;
 pub mod logreg;
 pub mod mf;
 mod sampling;
+pub mod strads;
 
 pub use data::{DataError, Dataset, Ratings};
 pub use lasso::{Lasso, LassoConfig};

@@ -5,6 +5,7 @@
 //! 1-based line of the input where it was found.
 
 pub mod adult;
+pub mod design;
 pub mod lasso;
 pub mod ldac;
 pub mod libsvm;
