@@ -121,6 +121,12 @@ fn validate(text: &str, name: &str, data_dir: Option<&Path>) -> Result<(), Failu
             p.deployment.workers.len(),
             p.deployment.servers.len()
         ),
+        Plan::Strads(p) => println!(
+            "{name}: ok ({} variants, {} workers and a scheduler{})",
+            p.variants.len(),
+            p.variants.first().map_or(0, |v| v.deployment.workers.len()),
+            p.optimum.map_or(String::new(), |f| format!(", optimum {f:.6}"))
+        ),
         Plan::Collectives(p) => match p.variants.first().and_then(|v| v.phased.as_ref()) {
             Some(phased) => println!(
                 "{name}: ok ({} variants × {} message sizes × {} phases)",
@@ -185,6 +191,19 @@ fn run(
             print_table(&report);
             files
         }
+        Plan::Strads(prepared) => {
+            println!("seed={} scenario={} variants={}", prepared.seed, scenario_name, prepared.variants.len());
+            if let Some(f) = prepared.optimum {
+                println!("optimum by sequential coordinate descent: {f:.9}");
+            }
+            let runs = clustersim::strads::execute(&prepared)
+                .with_context(|| format!("running scenario {scenario_name}"))
+                .map_err(Failure::Other)?;
+            let report = clustersim::strads::report(&prepared, &runs);
+            let files = output::render(&report).map_err(Failure::Other)?;
+            print_strads_table(&report);
+            files
+        }
         Plan::Collectives(prepared) => {
             println!("seed={} scenario={} variants={}", prepared.seed, scenario_name, prepared.variants.len());
             let progress = Progress::new(clustersim::collectives::total_points(&prepared), "points", wall);
@@ -234,6 +253,47 @@ fn reproduce(out: &Path, markdown: &Path, only: &[String], data_dir: Option<&Pat
     println!("{held} of {} claims hold; wrote {}", outcomes.len(), markdown.display());
     println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// One row per variant of a STRADS run: scheduler, rounds, time to target, where the time went.
+fn print_strads_table(report: &reports::RunReport) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let target = report.target_objective.map_or_else(|| "time to target (s)".into(), |t| format!("time to {t:.6} (s)"));
+    table.set_header(vec![
+        "variant".to_string(),
+        "scheduler".into(),
+        format!("final {}", report.objective_name),
+        "rounds".into(),
+        "sim time (s)".into(),
+        target,
+        "non-zeros".into(),
+        "parallelization error".into(),
+        "scheduler busy (s)".into(),
+        "MB sent".into(),
+    ]);
+    for v in &report.variants {
+        let s = &v.summary;
+        let Some(st) = &s.strads else { continue };
+        let row = vec![
+            v.name.clone(),
+            st.scheduler.clone(),
+            format!("{:.6}", s.final_objective),
+            st.rounds.to_string(),
+            format!("{:.4}", s.sim_time_s),
+            match s.time_to_target_s {
+                Some(t) => format!("{t:.4}"),
+                None if st.diverged => "diverged".into(),
+                None => "not reached".into(),
+            },
+            st.final_nonzeros.map_or("-".into(), |n| n.to_string()),
+            format!("{:.3e}", st.parallelization_error),
+            format!("{:.4}", st.schedule_s + st.pull_s),
+            format!("{:.1}", s.bytes_sent as f64 / 1e6),
+        ];
+        add_row(&mut table, 2, row);
+    }
+    println!("{table}");
 }
 
 fn print_collective_table(report: &reports::CollectiveReport) {

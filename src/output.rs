@@ -29,12 +29,32 @@ pub const STALENESS_FILES: [&str; 3] = ["staleness.csv", "staleness.png", "stale
 /// WAN traffic and cost plot, in the order written (last).
 pub const WAN_FILES: [&str; 2] = ["wan.png", "wan.svg"];
 
+/// Files a STRADS run writes (some variant has rounds): the per-round table, after [`ALWAYS_FILES`].
+pub const STRADS_FILES: [&str; 1] = ["strads.csv"];
+
+/// Files a STRADS run writes when some round measured a parallelization error (Lasso).
+pub const PARALLELIZATION_FILES: [&str; 2] = ["parallelization.png", "parallelization.svg"];
+
+/// Files a STRADS run writes when some round recorded a non-zero count (Lasso's support size).
+pub const NONZERO_FILES: [&str; 2] = ["nonzeros.png", "nonzeros.svg"];
+
 /// Names of the files a training run writes for `report`, in the order written: [`ALWAYS_FILES`], then
-/// [`STALENESS_FILES`] if any variant has reads, then [`WAN_FILES`] if any variant has WAN traffic.
+/// [`STALENESS_FILES`] if any variant has reads, [`STRADS_FILES`] if any variant has STRADS rounds,
+/// [`PARALLELIZATION_FILES`] if any round has a parallelization error, [`NONZERO_FILES`] if any round
+/// has a non-zero count, and [`WAN_FILES`] if any variant has WAN traffic.
 pub fn file_names(report: &RunReport) -> Vec<&'static str> {
     let mut names = ALWAYS_FILES.to_vec();
     if report.variants.iter().any(|v| v.summary.reads > 0) {
         names.extend(STALENESS_FILES);
+    }
+    if report.variants.iter().any(|v| !v.rounds.is_empty()) {
+        names.extend(STRADS_FILES);
+    }
+    if report.variants.iter().any(|v| v.rounds.iter().any(|r| r.parallelization_error != 0.0)) {
+        names.extend(PARALLELIZATION_FILES);
+    }
+    if report.variants.iter().any(|v| v.rounds.iter().any(|r| r.nonzeros.is_some())) {
+        names.extend(NONZERO_FILES);
     }
     if report.variants.iter().any(|v| v.summary.wan_bytes > 0) {
         names.extend(WAN_FILES);
@@ -69,6 +89,11 @@ fn render_file(report: &RunReport, name: &str) -> Result<Vec<u8>> {
         "staleness.svg" => svg(reports::staleness_svg(report))?,
         "wan.png" => png(reports::wan_png(report))?,
         "wan.svg" => svg(reports::wan_svg(report))?,
+        "strads.csv" => reports::strads_csv(report).into_bytes(),
+        "parallelization.png" => png(reports::parallelization_png(report))?,
+        "parallelization.svg" => svg(reports::parallelization_svg(report))?,
+        "nonzeros.png" => png(reports::nonzeros_png(report))?,
+        "nonzeros.svg" => svg(reports::nonzeros_svg(report))?,
         _ => unreachable!("{name} is not an output of a training run"),
     })
 }
@@ -172,9 +197,11 @@ mod tests {
                 time_to_target_s: None,
                 events: 1,
                 asp: None,
+                strads: None,
             },
             convergence: Vec::new(),
             worker_clocks: Vec::new(),
+            rounds: Vec::new(),
         };
         RunReport {
             scenario: "t".into(),

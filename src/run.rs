@@ -102,6 +102,14 @@ pub fn prepare(
         WorkloadSpec::MatrixFactorization { .. } => "MatrixFactorization",
         WorkloadSpec::Lasso { .. } => "Lasso",
         WorkloadSpec::Lda { .. } => "Lda",
+        WorkloadSpec::MatrixFactorizationCd { .. } => {
+            return Err(err(
+                "runtime",
+                "MatrixFactorizationCd is model-parallel: it runs on a Strads runtime (MatrixFactorization is the \
+                 parameter-server program)"
+                    .into(),
+            ))
+        }
         WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => {
             unreachable!("collective workloads are planned by crate::collectives and crate::phases")
         }
@@ -125,7 +133,31 @@ pub fn prepare(
         message_overhead_bytes,
         objective_every,
         ssp_reads,
-    } = runtime.clone();
+    } = runtime.clone()
+    else {
+        unreachable!("Strads runtimes are planned by crate::strads")
+    };
+    match &file.workload {
+        WorkloadSpec::Lasso { coords_per_clock: None, .. } => {
+            return Err(err("workload.Lasso.coords_per_clock", "required by the ParameterServer runtime".into()));
+        }
+        WorkloadSpec::Lasso { dataset, .. } if dataset == "synthetic" => {
+            return Err(err(
+                "workload.Lasso.dataset",
+                "the synthetic sparse design (100 000 features) runs on the Strads runtime only".into(),
+            ));
+        }
+        WorkloadSpec::Lasso { synthetic: Some(_), .. } => {
+            return Err(err("workload.Lasso.synthetic", "only for dataset \"synthetic\"".into()));
+        }
+        WorkloadSpec::Lda { docs_per_clock: None, .. } => {
+            return Err(err("workload.Lda.docs_per_clock", "required by the ParameterServer runtime".into()));
+        }
+        _ => {}
+    }
+    if let WorkloadSpec::Lasso { lambda, lambda_ratio, .. } = &file.workload {
+        lasso_lambda_problem(*lambda, *lambda_ratio).map_err(|(f, m)| err(&format!("workload.Lasso.{f}"), m))?;
+    }
     if clocks == 0 {
         return Err(err("runtime.ParameterServer.clocks", "must be at least 1".into()));
     }
@@ -164,6 +196,9 @@ pub fn prepare(
         }
         if let Some(field) = collective_only.into_iter().flatten().next() {
             return Err(verr(field, format!("only collective workloads take a variant {field}; this is {workload}")));
+        }
+        if let Some(field) = v.strads_field() {
+            return Err(verr(field, "only a Strads runtime takes this override; this is a ParameterServer".into()));
         }
         let config = PsConfig {
             consistency: consistency_of(v.consistency.unwrap_or(consistency)),
@@ -250,8 +285,21 @@ pub fn prepare(
     Ok(Prepared { file, platform, deployment, variants, seed })
 }
 
-fn workload_field(w: &WorkloadSpec, field: &str) -> String {
+/// What is wrong with a Lasso workload's regularisation, as (field, message): exactly one of
+/// `lambda` (finite, ≥ 0) and `lambda_ratio` (in (0, 1]) must be given.
+pub(crate) fn lasso_lambda_problem(lambda: Option<f64>, ratio: Option<f64>) -> Result<(), (&'static str, String)> {
+    match (lambda, ratio) {
+        (Some(_), Some(_)) => Err(("lambda_ratio", "give either lambda or lambda_ratio, not both".into())),
+        (None, None) => Err(("lambda", "required (or lambda_ratio, a fraction of λ_max)".into())),
+        (Some(l), None) if !(l.is_finite() && l >= 0.0) => Err(("lambda", format!("{l} must be finite and ≥ 0"))),
+        (None, Some(r)) if !(r > 0.0 && r <= 1.0) => Err(("lambda_ratio", format!("{r} must be in (0, 1]"))),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn workload_field(w: &WorkloadSpec, field: &str) -> String {
     match w {
+        WorkloadSpec::MatrixFactorizationCd { .. } => format!("MatrixFactorizationCd.{field}"),
         WorkloadSpec::LogisticRegression { .. } => format!("LogisticRegression.{field}"),
         WorkloadSpec::MatrixFactorization { .. } => format!("MatrixFactorization.{field}"),
         WorkloadSpec::Lasso { .. } => format!("Lasso.{field}"),
@@ -262,7 +310,7 @@ fn workload_field(w: &WorkloadSpec, field: &str) -> String {
 }
 
 /// Position of `field` inside the `i`-th element of the `variants` list.
-fn nth_variant_field(text: &str, i: usize, field: &str) -> Option<(usize, usize)> {
+pub(crate) fn nth_variant_field(text: &str, i: usize, field: &str) -> Option<(usize, usize)> {
     crate::scenario::locate_in_list(text, "variants", i, field)
 }
 
@@ -369,6 +417,9 @@ pub fn plan(
         WorkloadSpec::CollectivePhases { .. } => {
             crate::phases::prepare(file, text, file_name, seed).map(Plan::Collectives)
         }
+        _ if matches!(file.runtime, Some(RuntimeSpec::Strads { .. })) => {
+            crate::strads::prepare(file, text, file_name, data_dir, seed).map(Plan::Strads)
+        }
         _ => prepare(file, text, file_name, data_dir, seed).map(Plan::ParameterServer),
     }
 }
@@ -379,6 +430,8 @@ pub enum Plan {
     ParameterServer(Prepared),
     /// A collective benchmark.
     Collectives(crate::collectives::PreparedCollectives),
+    /// STRADS scheduled model parallelism.
+    Strads(crate::strads::PreparedStrads),
 }
 
 /// The compute device and platform of `spec`; errors name fields under `prefix`. `seed` draws
@@ -567,7 +620,10 @@ pub(crate) fn network_model_of(spec: &crate::scenario::PlatformSpec) -> sim_core
     }
 }
 
-fn place(d: &crate::scenario::DeploymentSpec, platform: &Platform) -> Result<PsDeployment, (String, String)> {
+pub(crate) fn place(
+    d: &crate::scenario::DeploymentSpec,
+    platform: &Platform,
+) -> Result<PsDeployment, (String, String)> {
     let hosts = platform.hosts();
     if d.workers == 0 {
         return Err(("deployment.workers".into(), "must be at least 1".into()));
@@ -646,14 +702,15 @@ fn by_site(d: &PsDeployment, platform: &Platform) -> Result<Vec<PsDeployment>, S
 }
 
 /// The data a workload trains on, loaded once for all variants.
-enum Data {
+pub(crate) enum Data {
     Classification(Arc<Dataset>),
     Ratings(Arc<Ratings>),
     Regression(Arc<RegressionData>),
     Corpus(Arc<Corpus>),
 }
 
-fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (String, String)> {
+/// Loads the data set of workload `w` (not the synthetic Lasso design, which `crate::strads` builds).
+pub(crate) fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (String, String)> {
     match w {
         WorkloadSpec::LogisticRegression { dataset, .. } => {
             let path = "workload.LogisticRegression.dataset".to_string();
@@ -669,8 +726,8 @@ fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Result<Data, (S
             };
             Ok(Data::Classification(Arc::new(data)))
         }
-        WorkloadSpec::MatrixFactorization { dataset, .. } => {
-            let path = "workload.MatrixFactorization.dataset".to_string();
+        WorkloadSpec::MatrixFactorization { dataset, .. } | WorkloadSpec::MatrixFactorizationCd { dataset, .. } => {
+            let path = format!("workload.{}", workload_field(w, "dataset"));
             let ratings = match dataset {
                 RatingsSpec::MovieLens100k => {
                     let full = data_dir.path.join("mf_movielens_100k").join("u.data");
@@ -748,8 +805,16 @@ fn build_program(
 ) -> Result<Box<dyn DataParallelProgram + Send>, workloads::ProgramError> {
     let workers = sites.len();
     match (w, data) {
-        (WorkloadSpec::Lasso { lambda, coords_per_clock, .. }, Data::Regression(d)) => {
-            let cfg = LassoConfig { workers, coords_per_clock: *coords_per_clock as usize, lambda: *lambda, seed };
+        (WorkloadSpec::Lasso { lambda, lambda_ratio, coords_per_clock, .. }, Data::Regression(d)) => {
+            let coords_per_clock = coords_per_clock.expect("checked by prepare") as usize;
+            let lambda = match (lambda, lambda_ratio) {
+                (Some(l), _) => *l,
+                (None, r) => {
+                    let probe = Lasso::new(d, LassoConfig { workers, coords_per_clock, lambda: 0.0, seed })?;
+                    r.expect("checked by prepare") * probe.lambda_max()
+                }
+            };
+            let cfg = LassoConfig { workers, coords_per_clock, lambda, seed };
             Lasso::new(d, cfg).map(|p| Box::new(p) as _)
         }
         (WorkloadSpec::Lda { topics, alpha, beta, docs_per_clock, .. }, Data::Corpus(c)) => {
@@ -758,7 +823,7 @@ fn build_program(
                 topics: *topics,
                 alpha: *alpha,
                 beta: *beta,
-                docs_per_clock: *docs_per_clock as usize,
+                docs_per_clock: docs_per_clock.expect("checked by prepare") as usize,
                 seed,
             };
             LatentDirichletAllocation::new(c.clone(), cfg).map(|p| Box::new(p) as _)
@@ -806,7 +871,7 @@ fn build_program(
     }
 }
 
-fn stragglers(s: &StragglerSpec) -> Result<StragglerModel, String> {
+pub(crate) fn stragglers(s: &StragglerSpec) -> Result<StragglerModel, String> {
     let model = match s {
         StragglerSpec::None => StragglerModel::None,
         StragglerSpec::Bernoulli { prob, slowdown } => StragglerModel::Bernoulli { prob: *prob, slowdown: *slowdown },
@@ -887,17 +952,23 @@ pub fn report(prepared: &Prepared, outcomes: &[VariantOutcome]) -> reports::RunR
     }
 }
 
-fn variant_report(o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) -> reports::VariantReport {
-    let run = &o.run;
-    let platform = &v.platform;
+/// Bytes that crossed links between sites, and the price of every link's bytes [USD], given the
+/// bytes each link carried.
+pub(crate) fn wan_traffic(platform: &Platform, link_bytes: &[u64]) -> (u64, f64) {
     let (mut wan_bytes, mut wan_cost) = (0u64, 0.0f64);
-    for (l, &b) in run.link_bytes.iter().enumerate() {
+    for (l, &b) in link_bytes.iter().enumerate() {
         let link = &platform.links[l];
         if platform.nodes[link.src.index()].site != platform.nodes[link.dst.index()].site {
             wan_bytes += b;
         }
         wan_cost += b as f64 * link.price_per_gb / 1e9;
     }
+    (wan_bytes, wan_cost)
+}
+
+fn variant_report(o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) -> reports::VariantReport {
+    let run = &o.run;
+    let (wan_bytes, wan_cost) = wan_traffic(&v.platform, &run.link_bytes);
     let secs = |f: &dyn Fn(&ps::WorkerClock) -> u64| run.worker_clocks.iter().map(f).sum::<u64>() as f64 / 1e12;
     let objective_after = |clock: u64| {
         run.convergence.binary_search_by_key(&(clock + 1), |p| p.clock).ok().map(|i| run.convergence[i].objective)
@@ -938,6 +1009,7 @@ fn variant_report(o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) 
             }),
             _ => None,
         },
+        strads: None,
     };
     reports::VariantReport {
         name: o.name.clone(),
@@ -951,6 +1023,7 @@ fn variant_report(o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) 
                 objective: p.objective,
             })
             .collect(),
+        rounds: Vec::new(),
         worker_clocks: run
             .worker_clocks
             .iter()

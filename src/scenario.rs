@@ -382,17 +382,29 @@ pub enum WorkloadSpec {
         #[serde(default)]
         label_skew: f64,
     },
-    /// Lasso by parallel (Shotgun-style) coordinate descent on standardised data.
+    /// Lasso `min_β ½(‖y − Xβ‖² + λ‖β‖₁)` on standardised data: by parallel (Shotgun-style) coordinate
+    /// descent under a `ParameterServer` runtime, or by scheduled coordinate descent under `Strads`.
     Lasso {
-        /// `"diabetes"` (built in, 442 × 10) or `"riboflavin"` (71 × 4088, read from
-        /// `<data dir>/lasso_riboflavin/riboflavin.csv`; research use only, not shipped).
+        /// `"diabetes"` (built in, 442 × 10), `"riboflavin"` (71 × 4088, read from
+        /// `<data dir>/lasso_riboflavin/riboflavin.csv`; research use only, not shipped) or
+        /// `"synthetic"` (a seeded sparse design with correlated feature blocks, see `synthetic`).
         dataset: String,
-        /// Regularisation λ of ½(‖y − Xβ‖² + λ‖β‖₁).
-        lambda: f64,
-        /// Coordinates each worker updates per clock.
-        coords_per_clock: u32,
+        /// Regularisation λ (absolute); give exactly one of `lambda` and `lambda_ratio`.
+        #[serde(default)]
+        lambda: Option<f64>,
+        /// Regularisation as a fraction of λ_max = 2·max_j |x_jᵀy| (the smallest λ with β = 0), in (0, 1].
+        #[serde(default)]
+        lambda_ratio: Option<f64>,
+        /// Coordinates each worker updates per clock (`ParameterServer` runtime only, required there).
+        #[serde(default)]
+        coords_per_clock: Option<u32>,
+        /// Shape of the `"synthetic"` design (default: 100 000 features; see
+        /// `workloads::data::design::SyntheticDesignConfig`).
+        #[serde(default)]
+        synthetic: Option<SyntheticDesignSpec>,
     },
-    /// Latent Dirichlet allocation by collapsed Gibbs sampling.
+    /// Latent Dirichlet allocation by collapsed Gibbs sampling: documents over workers and word–topic
+    /// counts on the server (`ParameterServer`), or word blocks rotating over workers (`Strads`).
     Lda {
         /// `"reuters"` (395 articles, 4258 words, read from `<data dir>/lda_reuters/`; research use
         /// only, not shipped).
@@ -405,8 +417,22 @@ pub enum WorkloadSpec {
         /// Topic-word Dirichlet prior β (default 0.1).
         #[serde(default = "default_dirichlet")]
         beta: f64,
-        /// Documents each worker sweeps per clock.
-        docs_per_clock: u32,
+        /// Documents each worker sweeps per clock (`ParameterServer` runtime only, required there).
+        #[serde(default)]
+        docs_per_clock: Option<u32>,
+    },
+    /// Matrix factorisation by model-parallel coordinate descent (CCD++, Yu et al., ICDM 2012), as
+    /// STRADS runs it (`Strads` runtime only).
+    MatrixFactorizationCd {
+        /// Ratings source.
+        dataset: RatingsSpec,
+        /// Factor rank.
+        rank: u32,
+        /// L2 regularisation strength λ.
+        l2: f64,
+        /// Item factors updated per round (default 256).
+        #[serde(default = "default_items_per_round")]
+        items_per_round: u32,
     },
     /// One collective over a sweep of message sizes, reporting time and bus bandwidth (as
     /// nccl-tests defines it); every variant runs every size on an otherwise idle network.
@@ -578,6 +604,107 @@ pub enum RuntimeSpec {
         #[serde(default)]
         ssp_reads: SspReadsSpec,
     },
+    /// STRADS scheduled model parallelism (see `sim_core::runtime::strads`): one scheduler node (the
+    /// deployment's single server) and the workers, in rounds of schedule → push → pull → commit.
+    Strads {
+        /// Rounds to run at most.
+        rounds: u64,
+        /// Coordinates scheduled per round (Lasso only; default 32, STRADS's `schedule_size`).
+        #[serde(default)]
+        set_size: Option<u32>,
+        /// Rounds the scheduler may dispatch ahead of the last commit (default 0).
+        #[serde(default)]
+        pipeline_depth: u32,
+        /// The Lasso scheduler (default `Priority()`); MF and LDA use a static rotation.
+        #[serde(default)]
+        scheduler: Option<SchedulerSpec>,
+        /// Record the objective every this many rounds (default 1).
+        #[serde(default = "one")]
+        objective_every: u64,
+        /// Stop once the objective is within this fraction of the optimum computed by a sequential
+        /// reference solver (Lasso only; e.g. 0.01), which also becomes the run's target objective.
+        #[serde(default)]
+        stop_within_optimum: Option<f64>,
+        /// Bytes per value on the wire (default 4, float32).
+        #[serde(default = "default_value_bytes")]
+        value_bytes: u32,
+        /// Bytes per variable id on the wire (default 4).
+        #[serde(default = "default_strads_key_bytes")]
+        key_bytes: u32,
+        /// Header bytes per message (default 64).
+        #[serde(default = "default_overhead")]
+        message_overhead_bytes: u32,
+    },
+}
+
+fn default_strads_key_bytes() -> u32 {
+    4
+}
+fn default_items_per_round() -> u32 {
+    256
+}
+
+/// A seeded synthetic sparse design with correlated feature blocks (see
+/// `workloads::data::design::SyntheticDesignConfig`); omitted fields take that type's defaults.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticDesignSpec {
+    /// Samples n.
+    #[serde(default)]
+    pub samples: Option<u32>,
+    /// Features p.
+    #[serde(default)]
+    pub features: Option<u32>,
+    /// Features per correlated block (contiguous in index).
+    #[serde(default)]
+    pub block_size: Option<u32>,
+    /// Non-zero rows of each block's columns.
+    #[serde(default)]
+    pub support: Option<u32>,
+    /// Expected correlation of two features of one block, in (0, 1).
+    #[serde(default)]
+    pub within_block_correlation: Option<f64>,
+    /// Non-zero coefficients of the true model.
+    #[serde(default)]
+    pub true_nonzeros: Option<u32>,
+    /// Standard deviation of the noise added to the targets.
+    #[serde(default)]
+    pub noise_sd: Option<f64>,
+}
+
+/// How a STRADS scheduler picks a round's coordinates (Lasso; see `workloads::strads::lasso`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum SchedulerSpec {
+    /// Coordinates in index order, `set_size` per round, cyclically.
+    RoundRobin,
+    /// `set_size` distinct coordinates uniformly at random (Shotgun).
+    Random,
+    /// A static schedule: coordinates cut into `set_size` contiguous blocks, one from each per round.
+    Block,
+    /// STRADS dynamic scheduling: priority sampling with p(j) ∝ |Δβ_j| + η (or its square), then a
+    /// dependency filter keeping candidates whose correlation with every kept one is below ρ.
+    Priority {
+        /// Base weight η (default 1e-4, STRADS's `bw`).
+        #[serde(default)]
+        eta: Option<f64>,
+        /// Weight by Δβ² instead of |Δβ| (default false).
+        #[serde(default)]
+        squared: bool,
+        /// Candidates L′ sampled per round (default: the program's, a multiple of `set_size`).
+        #[serde(default)]
+        candidates: Option<u32>,
+        /// Dependency threshold ρ in (0, 1] (default 0.1).
+        #[serde(default)]
+        dependency_threshold: Option<f64>,
+        /// Sample by priority but skip the dependency filter (an ablation; default false).
+        #[serde(default)]
+        no_dependency_filter: bool,
+        /// Re-seed the weights from |β| once, at round 3·⌊p/L⌋, as STRADS's coordinator does (default
+        /// true).
+        #[serde(default)]
+        restart: Option<bool>,
+    },
 }
 
 /// What an SSP shard serves (see `sim_core::runtime::ps::SspReads`).
@@ -725,6 +852,18 @@ pub struct VariantSpec {
     /// Overrides a `LogisticRegression` workload's `label_skew`.
     #[serde(default)]
     pub label_skew: Option<f64>,
+    /// Overrides a `Strads` runtime's `scheduler`.
+    #[serde(default)]
+    pub scheduler: Option<SchedulerSpec>,
+    /// Overrides a `Strads` runtime's `set_size`.
+    #[serde(default)]
+    pub set_size: Option<u32>,
+    /// Overrides a `Strads` runtime's `pipeline_depth`.
+    #[serde(default)]
+    pub pipeline_depth: Option<u32>,
+    /// Overrides a `Strads` runtime's `rounds`.
+    #[serde(default)]
+    pub rounds: Option<u64>,
 }
 
 /// Gaia's Approximate Synchronous Parallel (Hsieh et al., NSDI 2017, §3; see
@@ -770,6 +909,20 @@ impl VariantSpec {
             self.batch_size.map(|_| "batch_size"),
             self.asp.as_ref().map(|_| "asp"),
             self.label_skew.map(|_| "label_skew"),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
+    /// The first field this variant sets that only a `Strads` runtime uses (`scheduler`, `set_size`,
+    /// `pipeline_depth`, `rounds`), for rejecting it elsewhere.
+    pub fn strads_field(&self) -> Option<&'static str> {
+        [
+            self.scheduler.as_ref().map(|_| "scheduler"),
+            self.set_size.map(|_| "set_size"),
+            self.pipeline_depth.map(|_| "pipeline_depth"),
+            self.rounds.map(|_| "rounds"),
         ]
         .into_iter()
         .flatten()

@@ -15,6 +15,13 @@
 //! heatmap. A phased run (collectives separated by optical circuit switch reconfigurations) adds its
 //! [`CollectivePhase`]s to each point; [`collective_csv`] then writes a row per phase and a total.
 //!
+//! Runs of STRADS scheduled model parallelism commit rounds instead of clocks: each variant then carries a
+//! [`StradsSummary`] and its [`RoundReport`]s ([`VariantReport::rounds`]). [`strads_csv`] writes a row per
+//! round (with the running sum of the parallelization error), [`nonzeros_svg`] / [`nonzeros_png`] plot the
+//! model's non-zero variables against simulated time and [`parallelization_svg`] / [`parallelization_png`] the
+//! cumulative parallelization error (objective increase from updating a round's variables together) against
+//! the round; both plots thin runs of many rounds to at most 2 000 points per line.
+//!
 //! **Architecture Invariant:** `reports` depends on no other workspace crate and never touches the file
 //! system (nor the terminal or the clock). It renders into `String` / `Vec<u8>` and the caller writes the
 //! files. Rationale: the engine can change without touching reports, and reports can be tested byte for byte.
@@ -55,6 +62,7 @@ mod heatmap;
 mod log_axis;
 mod plot;
 mod staleness;
+mod strads;
 mod summary;
 mod tables;
 #[cfg(test)]
@@ -72,7 +80,11 @@ pub use error::ReportError;
 pub use heatmap::{link_load_png, link_load_svg};
 pub use plot::{HEATMAP_HEIGHT_PX, HEATMAP_WIDTH_PX, HEIGHT_PX, WIDTH_PX};
 pub use staleness::{staleness_png, staleness_svg};
-pub use summary::{AspSummary, ConvergencePoint, RunReport, VariantReport, VariantSummary, WorkerClockRecord};
+pub use strads::{nonzeros_png, nonzeros_svg, parallelization_png, parallelization_svg, strads_csv, STRADS_CSV_HEADER};
+pub use summary::{
+    AspSummary, ConvergencePoint, RoundReport, RunReport, StradsSummary, VariantReport, VariantSummary,
+    WorkerClockRecord,
+};
 pub use tables::{
     convergence_csv, metrics_csv, staleness_csv, summary_json, CONVERGENCE_CSV_HEADER, METRICS_CSV_HEADER,
     STALENESS_CSV_HEADER,

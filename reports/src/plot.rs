@@ -16,7 +16,7 @@ use crate::collective::{CollectiveReport, LinkLoad};
 use crate::collective_plot::{self, Metric};
 use crate::error::ReportError;
 use crate::summary::RunReport;
-use crate::{breakdown, convergence, heatmap, staleness, wan};
+use crate::{breakdown, convergence, heatmap, staleness, strads, wan};
 
 /// Width of every figure except the heatmap [px].
 pub const WIDTH_PX: u32 = 1000;
@@ -69,6 +69,10 @@ pub(crate) enum Figure<'a> {
     Breakdown(&'a RunReport),
     Staleness(&'a RunReport),
     Wan(&'a RunReport),
+    /// STRADS: non-zero variables vs simulated time.
+    Nonzeros(&'a RunReport),
+    /// STRADS: cumulative parallelization error vs round.
+    Parallelization(&'a RunReport),
     BusBandwidth(&'a CollectiveReport),
     CollectiveTime(&'a CollectiveReport),
     /// A link-load matrix and its title.
@@ -82,6 +86,8 @@ impl Figure<'_> {
             Figure::Breakdown(_) => "breakdown",
             Figure::Staleness(_) => "staleness",
             Figure::Wan(_) => "WAN",
+            Figure::Nonzeros(_) => "non-zeros",
+            Figure::Parallelization(_) => "parallelization error",
             Figure::BusBandwidth(_) => "bus bandwidth",
             Figure::CollectiveTime(_) => "collective time",
             Figure::LinkLoad(..) => "link load",
@@ -107,6 +113,8 @@ impl Figure<'_> {
             Figure::Breakdown(report) => breakdown::draw(report, root)?,
             Figure::Staleness(report) => staleness::draw(report, root)?,
             Figure::Wan(report) => wan::draw(report, root)?,
+            Figure::Nonzeros(report) => strads::draw_nonzeros(report, root)?,
+            Figure::Parallelization(report) => strads::draw_parallelization(report, root)?,
             Figure::BusBandwidth(report) => collective_plot::draw(report, Metric::BusBandwidth, root)?,
             Figure::CollectiveTime(report) => collective_plot::draw(report, Metric::Time, root)?,
             Figure::LinkLoad(load, title) => heatmap::draw(load, title, root)?,

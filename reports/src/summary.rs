@@ -32,6 +32,9 @@ pub struct VariantReport {
     pub convergence: Vec<ConvergencePoint>,
     /// One record per (worker, clock), ordered by worker, then clock.
     pub worker_clocks: Vec<WorkerClockRecord>,
+    /// STRADS rounds in commit order; empty for other runtimes (and then left out of the JSON).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<RoundReport>,
 }
 
 /// Whole-run totals of one variant. Every time is simulated time.
@@ -84,6 +87,9 @@ pub struct VariantSummary {
     /// Measurements of Gaia's Approximate Synchronous Parallel model; `None` for runs without it.
     #[serde(default)]
     pub asp: Option<AspSummary>,
+    /// Measurements of a STRADS run (scheduled model parallelism); `None` for runs of other runtimes.
+    #[serde(default)]
+    pub strads: Option<StradsSummary>,
 }
 
 /// Whole-run measurements of an Approximate Synchronous Parallel (ASP) run: the parameter server spans data
@@ -110,6 +116,70 @@ pub struct AspSummary {
     pub barrier_held_reads: u64,
     /// Largest lead of a worker's clock over the slowest worker of another data center [clocks].
     pub max_mirror_lead: u64,
+}
+
+/// Whole-run measurements of a STRADS run (scheduled model parallelism): a scheduler picks a set of model
+/// variables each round (prioritised by recent change, filtered so that strongly dependent variables are not
+/// updated together), workers compute partial results for them (push), the scheduler aggregates them (pull) and
+/// commits the new values, which workers apply. Rounds may be pipelined: the scheduler dispatches up to
+/// [`pipeline_depth`](Self::pipeline_depth) rounds ahead of the last commit. A run's rounds are in
+/// [`VariantReport::rounds`].
+///
+/// # References
+/// S. Lee et al., "On Model Parallelization and Scheduling Strategies for Distributed Machine Learning",
+/// NIPS 2014. J. K. Kim et al., "STRADS: A Distributed Framework for Scheduled Model Parallel Machine
+/// Learning", EuroSys 2016.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StradsSummary {
+    /// Scheduler label, e.g. `"STRADS (priority + dependency)"`, `"random"`, `"round-robin"`, `"block"`.
+    pub scheduler: String,
+    /// Variables scheduled per round (L) [count].
+    pub set_size: u32,
+    /// Rounds the scheduler may run ahead of the last commit [rounds].
+    pub pipeline_depth: u32,
+    /// Rounds committed [count].
+    pub rounds: u64,
+    /// Sum over rounds of the distinct variables scheduled [count].
+    pub variables_updated: u64,
+    /// Scheduler time spent choosing schedules [s].
+    pub schedule_s: f64,
+    /// Scheduler time spent aggregating partial results [s].
+    pub pull_s: f64,
+    /// Worker time spent computing partial results, summed over workers [s].
+    pub push_s: f64,
+    /// Worker time spent applying commits, summed over workers [s].
+    pub apply_s: f64,
+    /// Sum over rounds of the objective increase caused by updating each round's variables together rather than
+    /// one at a time [objective units]; can be negative.
+    pub parallelization_error: f64,
+    /// Non-zero variables of the final model (the Lasso support size) [count]; `None` for dense models.
+    pub final_nonzeros: Option<u64>,
+    /// The objective's optimum from a sequential reference solver, when the program has one [objective units].
+    pub optimum: Option<f64>,
+    /// Whether the run stopped because the objective stopped being finite (parallel coordinate descent
+    /// diverges when too many correlated variables move together).
+    #[serde(default)]
+    pub diverged: bool,
+}
+
+/// One committed round of a STRADS run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundReport {
+    /// Round index [0-based].
+    pub round: u64,
+    /// Simulated time at which the round's tasks were sent to the workers [s].
+    pub dispatched_s: f64,
+    /// Simulated time at which the round's commit was sent [s].
+    pub committed_s: f64,
+    /// Distinct variables scheduled in the round [count].
+    pub variables: u32,
+    /// Objective increase caused by updating the round's variables together rather than one at a time
+    /// [objective units]; can be negative.
+    pub parallelization_error: f64,
+    /// Global objective after this round's commit, if it was recorded [objective units].
+    pub objective: Option<f64>,
+    /// Non-zero variables after this round's commit, if recorded [count].
+    pub nonzeros: Option<u64>,
 }
 
 /// One sample of the global objective.

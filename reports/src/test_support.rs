@@ -71,6 +71,7 @@ fn summary(final_objective: f64, time_to_target_s: Option<f64>, histogram: &[u64
         time_to_target_s,
         events: 999,
         asp: None,
+        strads: None,
     };
     set_staleness(&mut s, histogram);
     s
@@ -112,12 +113,14 @@ pub(crate) fn small_report() -> RunReport {
                 summary: summary(0.31, Some(1.4), &[12]),
                 convergence: curve([0.0, 0.5, 1.0, 1.5], [std::f64::consts::LN_2, 0.6, 0.45, 0.31]),
                 worker_clocks: records(0.5),
+                rounds: Vec::new(),
             },
             VariantReport {
                 name: "ssp-2".into(),
                 summary: summary(0.37, None, &[3, 6, 3]),
                 convergence: curve([0.0, 0.4, 0.8, 1.2], [std::f64::consts::LN_2, 0.62, 0.5, 0.37]),
                 worker_clocks: records(0.4),
+                rounds: Vec::new(),
             },
         ],
     }

@@ -28,6 +28,8 @@ struct RidgeCd {
     cost: [u64; 4],
     /// Return one task too few (a broken program).
     broken: bool,
+    /// Commit a NaN coefficient in this round (a diverging program).
+    poison: Option<u64>,
 }
 
 /// The scheduler's model: `β`, and a log of `(round, worker, commits applied before the push)`.
@@ -47,7 +49,7 @@ impl RidgeCd {
         let x: Vec<Vec<f64>> = (0..n).map(|_| (0..p).map(|_| rng.random::<f64>() * 2.0 - 1.0).collect()).collect();
         let y = x.iter().map(|r| r.iter().enumerate().map(|(j, v)| v * (j % 3) as f64).sum::<f64>()).collect();
         let shards = (0..workers).map(|w| w * n / workers..(w + 1) * n / workers).collect();
-        RidgeCd { x, y, mu: 0.1, workers, set, shards, cost: [0; 4], broken: false }
+        RidgeCd { x, y, mu: 0.1, workers, set, shards, cost: [0; 4], broken: false, poison: None }
     }
 
     fn p(&self) -> usize {
@@ -142,6 +144,9 @@ impl ModelParallelProgram for RidgeCd {
             let new = a / (b + self.mu);
             deltas.push(new - model.beta[j as usize]);
             model.beta[j as usize] = new;
+        }
+        if self.poison == Some(round) {
+            model.beta[0] = f64::NAN;
         }
         for (w, p) in partials.iter().enumerate() {
             model.log.push((round, w, *p.as_ref().unwrap().values.last().unwrap() as u64));
@@ -361,4 +366,18 @@ fn bad_deployments_and_programs_are_errors() {
     broken.broken = true;
     let err = strads::run(&platform, &d, &broken, &config, &none, 0).unwrap_err();
     assert!(matches!(err, StradsError::Program(_)), "{err}");
+}
+
+#[test]
+fn a_diverging_run_stops_and_says_so() {
+    let mut program = RidgeCd::new(40, 5, 2, 1);
+    program.poison = Some(7);
+    let out = run(&program, &StradsConfig { rounds: 100, pipeline_depth: 1, ..StradsConfig::default() }).unwrap();
+    assert!(out.diverged);
+    assert!(!out.reached_target);
+    // Round 8 was already dispatched when round 7's commit showed the NaN; nothing after it.
+    assert_eq!(out.rounds.len(), 9);
+    assert!(out.convergence.last().unwrap().objective.is_nan());
+    let fine = run(&RidgeCd::new(40, 5, 2, 1), &StradsConfig { rounds: 100, ..StradsConfig::default() }).unwrap();
+    assert!(!fine.diverged);
 }

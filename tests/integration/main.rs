@@ -5,6 +5,7 @@ mod cli;
 mod ocs;
 mod programs;
 mod reproductions;
+mod strads;
 
 use std::path::PathBuf;
 

@@ -279,9 +279,7 @@ impl LatentDirichletAllocation {
     /// # Panics
     /// If `doc >= corpus().num_docs()`.
     pub fn initial_topics(&self, doc: usize) -> Vec<u32> {
-        let id = u32::try_from(doc).expect("document id fits in u32");
-        let mut rng = stream(self.cfg.seed, StreamKind::ModelInit, id);
-        self.corpus.doc(doc).iter().map(|_| rng.random_range(0..self.cfg.topics)).collect()
+        initial_topics(&self.corpus, self.cfg.topics, self.cfg.seed, doc)
     }
 
     /// The count tables implied by the assignments in `states` (one per worker, any order): `n_kw` and
@@ -313,17 +311,38 @@ impl LatentDirichletAllocation {
 
     /// `ln p(w | z)` \[nats\] of the counts in `params` (the negated [`DataParallelProgram::objective`]).
     pub fn log_likelihood(&self, params: &Params) -> f64 {
-        let (k, v, beta) = (self.cfg.topics as usize, f64::from(self.corpus.vocab_size()), self.cfg.beta);
-        let vb = v * beta;
-        let mut ll = k as f64 * (libm::lgamma(vb) - v * libm::lgamma(beta));
-        for &n in params.table(WORD_TOPIC as usize) {
-            ll += libm::lgamma(n + beta);
-        }
-        for &n in params.row(TOTALS_ROW) {
-            ll -= libm::lgamma(n + vb);
-        }
-        ll
+        log_likelihood_of_counts(
+            params.table(WORD_TOPIC as usize),
+            params.row(TOTALS_ROW),
+            self.corpus.vocab_size(),
+            self.cfg.beta,
+        )
     }
+}
+
+/// The initial topic of every token of document `doc` of `corpus` (each `< topics`): draws of
+/// `random_range(0..topics)` from stream `(seed, ModelInit, doc)`, one per token in order. Shared with
+/// `strads::lda`.
+pub(crate) fn initial_topics(corpus: &Corpus, topics: u32, seed: u64, doc: usize) -> Vec<u32> {
+    let id = u32::try_from(doc).expect("document id fits in u32");
+    let mut rng = stream(seed, StreamKind::ModelInit, id);
+    corpus.doc(doc).iter().map(|_| rng.random_range(0..topics)).collect()
+}
+
+/// `ln p(w | z)` \[nats\] (Griffiths & Steyvers 2004, eq. 2) of word–topic counts `word_topic` (`V × K`
+/// row-major, `V = vocab_size`) and topic totals `topic_totals` (`K`), under the prior `beta`; the
+/// computation behind [`LatentDirichletAllocation::log_likelihood`]. Shared with `strads::lda`.
+pub(crate) fn log_likelihood_of_counts(word_topic: &[f64], topic_totals: &[f64], vocab_size: u32, beta: f64) -> f64 {
+    let (k, v) = (topic_totals.len(), f64::from(vocab_size));
+    let vb = v * beta;
+    let mut ll = k as f64 * (libm::lgamma(vb) - v * libm::lgamma(beta));
+    for &n in word_topic {
+        ll += libm::lgamma(n + beta);
+    }
+    for &n in topic_totals {
+        ll -= libm::lgamma(n + vb);
+    }
+    ll
 }
 
 impl DataParallelProgram for LatentDirichletAllocation {

@@ -183,6 +183,9 @@ pub struct StradsRun {
     pub events: u64,
     /// Whether the run stopped early at [`StradsConfig::target_objective`].
     pub reached_target: bool,
+    /// Whether the run stopped early because a recorded objective was not finite (the iterates
+    /// diverged, as parallel coordinate descent does when too many correlated variables move at once).
+    pub diverged: bool,
     /// The committed model at the end (the program's type).
     pub final_model: Box<dyn Any + Send>,
 }
@@ -400,6 +403,7 @@ impl<'a> Runtime<'a> {
             end_time: SimTime::ZERO,
             events: 0,
             reached_target: false,
+            diverged: false,
             final_model: Box::new(()),
         };
         let p = workers.len();
@@ -616,6 +620,11 @@ impl<'a> Runtime<'a> {
                 self.stop = true;
                 self.out.reached_target = true;
             }
+        }
+        if !objective.is_finite() && !self.out.diverged {
+            // Parallel coordinate descent can diverge (Bradley et al., ICML 2011, §3): stop there.
+            self.stop = true;
+            self.out.diverged = true;
         }
     }
 
