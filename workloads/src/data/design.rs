@@ -63,7 +63,8 @@ pub struct SparseDesign {
 /// two supports is hypergeometric with mean `support²/samples` (0.4 for the defaults), so a fraction
 /// `≈ 1 − exp(−support²/samples)` of cross-block pairs (≈ 0.33) shares any row; given `m` the correlation
 /// has mean 0 and standard deviation `≈ √m / support`, so `E|corr| ≤ √(2/π)·√(E m)/support = √(2/(π·samples))`
-/// (≈ 0.025 for 1 000 samples; the mean over all pairs is smaller, ≈ 0.014 for the defaults).
+/// (≈ 0.025 for 1 000 samples; the mean over all pairs is smaller: measured 0.012 for the defaults, whose
+/// mean within-block correlation measures 0.793 for the target 0.8).
 ///
 /// **Size**: `features × support` stored entries (2 million for the defaults, 32 MB with the row indices);
 /// generation is linear in that.
@@ -560,6 +561,7 @@ mod tests {
             }
         }
         let (within, across) = (within / wn as f64, across / an as f64);
+        eprintln!("mean within-block correlation {within:.4}, mean |cross-block correlation| {across:.4}");
         assert!((within - 0.8).abs() < 0.05, "mean within-block correlation {within}");
         // Bound √(2/(π n)) = 0.040 for n = 400.
         assert!(across < (2.0 / (std::f64::consts::PI * 400.0)).sqrt(), "mean |cross-block correlation| {across}");

@@ -28,12 +28,15 @@ use crate::ProgramError;
 pub enum LassoScheduler {
     /// Round `t` updates coordinates `tL, tL+1, …, tL+L−1` (mod `p`): cyclic in index order, every coordinate
     /// once per `p/L` rounds. Adjacent coordinates are updated together, so on designs whose correlation is
-    /// local in index order (the synthetic blocks) this is the worst case for interference. The STRADS
-    /// coordinator's serial debugging `scheduling_emulator` (`ll-coordinator.cpp`) does the same.
+    /// local in index order (the synthetic blocks) this is the worst case for interference: with `L = 32` it
+    /// diverges (objective → ∞) on the default synthetic design and on riboflavin. The STRADS coordinator's
+    /// serial debugging `scheduling_emulator` (`ll-coordinator.cpp`) does the same.
     RoundRobin,
     /// `L` distinct coordinates uniformly at random each round, without regard to correlation: Shotgun
     /// (Bradley, Kyrola, Bickson & Guestrin, "Parallel Coordinate Descent for L1-Regularized Loss
     /// Minimization", ICML 2011). Drawn with `rand::seq::index::sample` from the scheduler stream, sorted.
+    /// Like Shotgun it diverges when too many correlated coordinates move together: with `L = 32` on
+    /// riboflavin (4 088 genes, 71 samples), as do the round-robin and block schedulers.
     Random,
     /// A static, pre-planned schedule: coordinates are cut into `L` contiguous blocks (block `b` is
     /// `⌊b·p/L⌋ .. ⌊(b+1)·p/L⌋`) and round `t` updates the `(t mod ⌈p/L⌉)`-th coordinate of every block that
@@ -48,10 +51,11 @@ pub enum LassoScheduler {
     ///
     /// 1. **Priority sampling.** Coordinate `j` has weight `w_j = |Δβ_j|` (or `Δβ_j²` if `squared`) of its
     ///    last committed update, 0 before its first. `candidates` (`L′`) indices are drawn with replacement
-    ///    with probability `∝ w_j + eta` from a sum tree (`O(log p)` per draw and per weight update);
-    ///    duplicates are dropped (one chance per coordinate, as STRADS does), and the distinct candidates are
-    ///    sorted by weight, descending, ties by index (STRADS: non-zero weights by decreasing weight, then
-    ///    the zero-weight ones in index order).
+    ///    with probability `∝ w_j + eta`: a uniform `u ∈ [0, p·eta + Σ_k w_k)` picks coordinate `⌊u/eta⌋`
+    ///    below `p·eta` and otherwise descends a sum tree of the `w_k` (`O(log p)` per draw and per weight
+    ///    update); duplicates are dropped (one chance per coordinate, as STRADS does), and the distinct
+    ///    candidates are sorted by weight, descending, ties by index (STRADS: non-zero weights by decreasing
+    ///    weight, then the zero-weight ones in index order).
     /// 2. **Dependency filter** (if `dependency_threshold` is `Some(ρ)`): [`dependency_filter`] keeps, in that
     ///    order, a candidate only if its |correlation| with every already kept one is `< ρ`, up to `L`. With
     ///    `None` (an ablation) the first `L` candidates are taken.
@@ -61,8 +65,9 @@ pub enum LassoScheduler {
     ///    (`ll-coordinator.cpp`: `switch_iter = (columns/schedule_size)·3`, `_scheduler_start_remote(…, beta,
     ///    …)` at `iteration == switch_iter`; `update_weight` takes `|β_j|`).
     ///
-    /// Differences from the STRADS code, deliberately: the code draws `L` random points (`L′ = L`) where the
-    /// paper samples `L′ > L` candidates; the code (compiled with `EXPERIMENT_BW`) overrides the base weight
+    /// The paper samples `L′ > L` candidates; the code draws `L` random points (`L′ = L`), the default here
+    /// ([`LassoScheduler::strads`]). Differences from the STRADS code, deliberately: the code (compiled with
+    /// `EXPERIMENT_BW`) overrides the base weight
     /// `bw` by `0.01 × (mean nonzero weight)` once more than 10 weights are nonzero, whereas here `eta` is
     /// fixed; after its restart the code skips the correlation check for pairs with a zero weight
     /// (`CORRELATION_OPTIMIZATION`), whereas here every pair is checked; and each STRADS scheduler thread
@@ -86,18 +91,21 @@ pub enum LassoScheduler {
 }
 
 impl LassoScheduler {
-    /// STRADS's dynamic scheduler with its defaults for set size `set_size` (`L`): `eta = 1e-4`, weights
-    /// `|Δβ|`, `L′ = 2L` candidates, `ρ = 0.1`, restart on.
+    /// STRADS's dynamic scheduler with the defaults of its code for set size `set_size` (`L`): `eta = 1e-4`
+    /// (`bw`), weights `|Δβ|`, `L′ = L` draws, `ρ = 0.1` (`infthreshold`), restart on.
     ///
-    /// `L′ = 2L`: the paper samples `L′ > L` and filters down to `L`; on the synthetic design (blocks of 10
-    /// columns at correlation 0.8) the filter drops the active coordinates' block mates, which are also
-    /// drawn often, so twice as many draws as slots keeps the rounds mostly full (measured in this
-    /// module's tests) while the filter's cost stays `O(L′·L)` correlations.
+    /// `L′ = L` as the code (`do_sampling` draws `schedule_size` points), not the paper's `L′ > L`: with more
+    /// draws than slots, the weight-sorted candidates fill the `L` slots with coordinates already moving and
+    /// cut the zero-weight (never or no longer moving) ones, so coordinates that have yet to enter the
+    /// support are starved. Measured on the default synthetic design (1 000 × 100 000, `λ = 0.1·λ_max`,
+    /// `L = 32`, 3 seeds), rounds to within 1 % of the optimum: `L′ = L` 32 k–48 k, `L′ = 2L` 74 k–171 k,
+    /// random 52 k–77 k. The price is fewer coordinates per round (≈ 23 of 32 there: duplicates and the
+    /// filter).
     pub fn strads(set_size: usize) -> Self {
         LassoScheduler::Priority {
             eta: 1e-4,
             squared: false,
-            candidates: 2 * set_size,
+            candidates: set_size,
             dependency_threshold: Some(0.1),
             restart: true,
         }
@@ -378,8 +386,9 @@ fn soft_threshold(z: f64, t: f64) -> f64 {
 ///   merge-join dot product per pair of moved coordinates.
 /// - **Work** (FLOP, bytes; `f64` values, `u32` row indices; `e` = entries touched):
 ///   - `schedule`: building `W` tasks of `|J|` (index, value) pairs, `12·W·|J| + 8·|J|` bytes; the random
-///     scheduler `|J|·(1 + ⌈log₂|J|⌉)` FLOP for sampling and sorting; the priority scheduler per draw one
-///     sum-tree descent of depth `D = ⌈log₂ p⌉` (`2D + 1` FLOP, `16D` bytes), `c·⌈log₂ c⌉` FLOP and `16c`
+///     scheduler `|J|·(1 + ⌈log₂|J|⌉)` FLOP and `8|J|` bytes for sampling and sorting; the priority
+///     scheduler per draw one sum-tree descent of depth `D = ⌈log₂ p⌉` (`2D + 1` FLOP, `16D` bytes; charged
+///     also when the draw falls in the uniform `eta` part), `c·⌈log₂ c⌉` FLOP and `16c`
 ///     bytes to sort the `c` distinct candidates, the filter's work ([`dependency_filter`]), and at the
 ///     restart `2p` FLOP and `40p` bytes (read `β`, write weights, rebuild the tree).
 ///   - `push`: `4e` FLOP and `20e + 16|J|` bytes (`x_ij`, row, `r_i`; `β_j`, the partial), `e` the
@@ -624,7 +633,7 @@ impl StradsLasso {
                 let j = if u < base || weighted <= 0.0 {
                     ((u / eta) as u64).min(p - 1) as usize
                 } else {
-                    st.tree.find(u - base)
+                    st.tree.find(u - base).min(p as usize - 1)
                 };
                 j as u32
             })
@@ -855,6 +864,7 @@ impl ModelParallelProgram for StradsLasso {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // index loops mirror the per-worker / per-coordinate formulas
 mod tests {
     use super::*;
     use crate::data::design::SyntheticDesignConfig;
@@ -1103,7 +1113,7 @@ mod tests {
 
     mod filter_props {
         use super::*;
-        use proptest::prelude::*;
+        use proptest::prelude::{prop_assert, prop_assert_eq, proptest, ProptestConfig};
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(300))]
@@ -1191,50 +1201,85 @@ mod tests {
         assert!(checked >= 1, "no round with a sizeable interference term");
     }
 
-    fn synthetic_small() -> Arc<SparseDesign> {
+    fn synthetic(samples: usize, features: usize, true_nonzeros: usize, seed: u64) -> Arc<SparseDesign> {
         Arc::new(
             SparseDesign::synthetic(&SyntheticDesignConfig {
-                samples: 500,
-                features: 5_000,
-                block_size: 10,
-                support: 20,
-                within_block_correlation: 0.8,
-                true_nonzeros: 25,
-                noise_sd: 1.0,
-                seed: 3,
+                samples,
+                features,
+                true_nonzeros,
+                seed,
+                ..SyntheticDesignConfig::default()
             })
             .unwrap(),
         )
     }
 
-    /// Rounds until the objective is within 1 % of `f_star` (checked every round), or `None` by `limit`.
-    fn rounds_to_target(prog: &StradsLasso, f_star: f64, limit: u64) -> Option<u64> {
+    fn synthetic_small() -> Arc<SparseDesign> {
+        synthetic(500, 5_000, 25, 3)
+    }
+
+    /// Rounds until the objective is within `gap` (relative) of `f_star`, checked every `every` rounds, or
+    /// `None` by `limit`.
+    fn rounds_to_gap(prog: &StradsLasso, f_star: f64, gap: f64, every: u64, limit: u64) -> Option<u64> {
         let mut drv = Driver::new(prog);
         while drv.round < limit {
             drv.step();
-            if drv.objective() <= 1.01 * f_star {
+            if drv.round % every == 0 && drv.objective() <= (1.0 + gap) * f_star {
                 return Some(drv.round);
             }
         }
         None
     }
 
+    /// Rounds to `gap` for random and STRADS (`L = 32`, 4 workers) on `d` at `λ = 0.1·λ_max`.
+    fn random_vs_strads(d: &Arc<SparseDesign>, gap: f64, every: u64, limit: u64) -> (u64, u64) {
+        let lambda = 0.1 * d.lambda_max();
+        let mk = |s: LassoScheduler| StradsLasso::new(d.clone(), cfg(4, 32, lambda, s)).unwrap();
+        let (_, f_star, _) = mk(LassoScheduler::Random).solve_sequential(1e-7 * lambda, 100_000);
+        let random = rounds_to_gap(&mk(LassoScheduler::Random), f_star, gap, every, limit).expect("random converges");
+        let strads =
+            rounds_to_gap(&mk(LassoScheduler::strads(32)), f_star, gap, every, limit).expect("STRADS converges");
+        (random, strads)
+    }
+
     #[test]
-    #[ignore = "not met yet (issue 5 open): on the synthetic design the priority + dependency scheduler does not \
-                beat random; see REPRODUCTIONS.md, strads-synthetic"]
-    fn priority_with_filter_beats_random_on_the_synthetic_design() {
+    fn priority_concentrates_updates_on_the_support() {
+        // Share of scheduled coordinates in the support S of the optimum, rounds 300..1 000 (L = 32): random
+        // samples S at its size share |S|/p (0.74 % here), the STRADS scheduler re-draws coordinates that keep
+        // moving. Observed: random 0.63 %; STRADS 3.0–4.1 % over scheduler seeds 1–8 (4–5.6 × |S|/p).
         let d = synthetic_small();
         let lambda = 0.1 * d.lambda_max();
-        let reference = StradsLasso::new(d.clone(), cfg(1, 32, lambda, LassoScheduler::Random)).unwrap();
-        let (_, f_star, _) = reference.solve_sequential(1e-6 * lambda, 100_000);
-        let run = |s: LassoScheduler| {
-            let prog = StradsLasso::new(d.clone(), cfg(4, 32, lambda, s)).unwrap();
-            rounds_to_target(&prog, f_star, 20_000)
+        let mk = |s: LassoScheduler| StradsLasso::new(d.clone(), cfg(2, 32, lambda, s)).unwrap();
+        let (beta, _, _) = mk(LassoScheduler::Random).solve_sequential(1e-7 * lambda, 100_000);
+        let share = |s: LassoScheduler| {
+            let prog = mk(s);
+            let mut drv = Driver::new(&prog);
+            let (mut hit, mut all) = (0, 0);
+            for round in 0..1_000 {
+                let (sc, _) = drv.step();
+                if round >= 300 {
+                    all += sc.tasks[0].vars.len();
+                    hit += sc.tasks[0].vars.iter().filter(|&&j| beta[j as usize] != 0.0).count();
+                }
+            }
+            hit as f64 / all as f64
         };
-        let random = run(LassoScheduler::Random).expect("random reaches 1 %");
-        let priority = run(LassoScheduler::strads(32)).expect("priority reaches 1 %");
-        eprintln!("rounds to 1 %: random {random}, priority + dependency {priority}");
-        assert!(priority as f64 <= 0.8 * random as f64, "priority {priority} vs random {random}");
+        let support = beta.iter().filter(|&&b| b != 0.0).count() as f64 / beta.len() as f64;
+        let (random, strads) = (share(LassoScheduler::Random), share(LassoScheduler::strads(32)));
+        eprintln!("support share {support:.4}: random {random:.4}, STRADS {strads:.4}");
+        assert!(random < 3.0 * support, "random {random} vs support share {support}");
+        assert!(strads > 3.0 * support, "STRADS {strads} vs support share {support}");
+    }
+
+    /// The scenario-sized design (1 000 × 100 000, `λ = 0.1·λ_max`, `L = 32`): rounds to within 1 % of F*.
+    /// Observed STRADS / random ratios over 7 (design seed, scheduler seed) pairs: 0.50–0.69 (here
+    /// 35 800 / 57 480 = 0.62). Release builds only (a few seconds there).
+    #[test]
+    #[cfg_attr(debug_assertions, ignore = "several seconds in release; minutes in debug")]
+    fn priority_with_filter_reaches_one_percent_sooner_than_random_at_scale() {
+        let (random, strads) = random_vs_strads(&synthetic(1_000, 100_000, 100, 1), 0.01, 20, 200_000);
+        eprintln!("rounds to 1 %: random {random}, STRADS {strads}");
+        assert!(strads as f64 <= 0.8 * random as f64, "STRADS {strads} vs random {random}");
     }
 
     #[test]
@@ -1353,15 +1398,8 @@ mod tests {
         assert_eq!(field(cfg(1, 4, 1.0, prio(1e-4, 4, Some(0.0)))), "dependency_threshold");
         assert_eq!(field(cfg(1, 4, 1.0, prio(1e-4, 4, Some(1.5)))), "dependency_threshold");
         assert_eq!(field(cfg(1, 4, 1.0, prio(1e-4, 4, Some(1.0)))), "ok");
-        let named = StradsLasso::new(
-            d.clone(),
-            StradsLassoConfig {
-                set_size: 4,
-                scheduler: LassoScheduler::strads(4),
-                ..StradsLassoConfig::strads(2, 1.0)
-            },
-        )
-        .unwrap();
+        let named = StradsLasso::new(d.clone(), StradsLassoConfig { set_size: 4, ..StradsLassoConfig::strads(2, 1.0) })
+            .unwrap();
         assert_eq!(named.name(), "lasso, STRADS priority + dependency");
         assert_eq!(named.with_name("lasso (diabetes)").name(), "lasso (diabetes)");
     }
