@@ -221,16 +221,11 @@ pub fn prepare(
             Some(s) => stragglers(s).map_err(|m| verr("stragglers", m))?,
             None => base_stragglers.clone(),
         };
-        let (vplatform, vdeployment) = match &v.platform {
-            Some(spec) => {
-                let p = platform_of(spec, &at("platform"), seed)
-                    .map_err(|(path, m)| verr(path.trim_start_matches(&format!("variants[{i}].")), m))?;
-                let d = place(deployment_spec, &p)
-                    .map_err(|(path, m)| err(&path, format!("{m} (variant {:?})", v.name)))?;
-                (Arc::new(p), d)
-            }
-            None => (platform.clone(), deployment.clone()),
-        };
+        let (vplatform, vdeployment) = variant_platform(v, i, deployment_spec, (&platform, &deployment), seed)
+            .map_err(|e| match e {
+                VariantPlatformError::Variant(field, m) => verr(&field, m),
+                VariantPlatformError::File(path, m) => err(&path, m),
+            })?;
         let layout = match &v.asp {
             None => Layout::Single(vdeployment),
             Some(a) => {
@@ -283,6 +278,33 @@ pub fn prepare(
         });
     }
     Ok(Prepared { file, platform, deployment, variants, seed })
+}
+
+/// Where a variant's own platform went wrong: a field inside the variant (path relative to it), or
+/// the scenario's deployment, which does not fit that platform (path from the file's root).
+pub(crate) enum VariantPlatformError {
+    /// (field path within `variants[i]`, message).
+    Variant(String, String),
+    /// (field path from the root, message).
+    File(String, String),
+}
+
+/// The platform and deployment variant `v` (the `i`-th) runs on: its own `platform` with the
+/// scenario's deployment rule applied to it, or else the scenario's `base` (platform, deployment).
+pub(crate) fn variant_platform(
+    v: &crate::scenario::VariantSpec,
+    i: usize,
+    deployment_spec: &crate::scenario::DeploymentSpec,
+    base: (&Arc<Platform>, &PsDeployment),
+    seed: u64,
+) -> Result<(Arc<Platform>, PsDeployment), VariantPlatformError> {
+    let Some(spec) = &v.platform else { return Ok((base.0.clone(), base.1.clone())) };
+    let prefix = format!("variants[{i}].");
+    let p = platform_of(spec, &format!("{prefix}platform"), seed)
+        .map_err(|(path, m)| VariantPlatformError::Variant(path.trim_start_matches(&prefix).to_string(), m))?;
+    let d = place(deployment_spec, &p)
+        .map_err(|(path, m)| VariantPlatformError::File(path, format!("{m} (variant {:?})", v.name)))?;
+    Ok((Arc::new(p), d))
 }
 
 /// What is wrong with a Lasso workload's regularisation, as (field, message): exactly one of

@@ -21,7 +21,7 @@ use workloads::strads::mf::{StradsMf, StradsMfConfig};
 
 use crate::run::{
     lasso_lambda_problem, load_data, network_model_of, nth_variant_field, path_selection_of, place, platform_of,
-    stragglers, workload_field, Data,
+    stragglers, variant_platform, workload_field, Data, VariantPlatformError,
 };
 use crate::scenario::{
     locate, DataDir, RuntimeSpec, ScenarioError, ScenarioFile, SchedulerSpec, SyntheticDesignSpec, VariantSpec,
@@ -272,17 +272,11 @@ pub fn prepare(
             Some(s) => stragglers(s).map_err(|m| verr("stragglers", m))?,
             None => base_stragglers.clone(),
         };
-        let (vplatform, vdeployment) = match &v.platform {
-            Some(spec) => {
-                let at = format!("variants[{i}].platform");
-                let p = platform_of(spec, &at, seed)
-                    .map_err(|(path, m)| verr(path.trim_start_matches(&format!("variants[{i}].")), m))?;
-                let d = place(deployment_spec, &p)
-                    .map_err(|(path, m)| err(&path, format!("{m} (variant {:?})", v.name)))?;
-                (Arc::new(p), d)
-            }
-            None => (platform.clone(), deployment.clone()),
-        };
+        let (vplatform, vdeployment) = variant_platform(v, i, deployment_spec, (&platform, &deployment), seed)
+            .map_err(|e| match e {
+                VariantPlatformError::Variant(field, m) => verr(&field, m),
+                VariantPlatformError::File(path, m) => err(&path, m),
+            })?;
         let workers = vdeployment.workers.len();
         let sched = v.scheduler.clone().or_else(|| scheduler.clone());
         let program_error = |e: workloads::ProgramError, overridden: &dyn Fn(&str) -> Option<&'static str>| match e {

@@ -31,7 +31,8 @@ pub use engine::Simulation;
 pub use flow::{Completion, FlowId, FlowNetwork, NetworkModel};
 pub use platform::{Link, LinkId, LinkSpec, Node, NodeId, NodeKind, Platform};
 pub use program::{
-    Commit, DataParallelProgram, ModelParallelProgram, Params, Partial, RowDelta, RowRef, Schedule, Step, TableSpec, Task,
+    Commit, DataParallelProgram, ModelParallelProgram, Params, Partial, RowDelta, RowRef, Schedule, Step, TableSpec,
+    Task,
 };
 pub use routing::{PathSelection, Route, Router, RoutingError};
 pub use straggler::{StragglerModel, WorkerSlowdown};

@@ -132,16 +132,18 @@ pub struct LatentDirichletAllocation {
 
 /// What one worker keeps between its clocks ([`DataParallelProgram::initial_worker_state`]): the topic
 /// assignment of every token of its documents and their document–topic counts. Documents are indexed
-/// by their position in the worker's visiting order ([`LatentDirichletAllocation::partition`]).
+/// by their position in the worker's visiting order ([`LatentDirichletAllocation::partition`], or
+/// [`crate::strads::lda::StradsLda::partition`] for the model-parallel program, which keeps the same
+/// state).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LdaWorkerState {
-    worker: usize,
-    topics: usize,
+    pub(crate) worker: usize,
+    pub(crate) topics: usize,
     /// Document at position `p` has topics `z[doc_ptr[p]..doc_ptr[p+1]]`.
-    doc_ptr: Vec<usize>,
-    z: Vec<u32>,
+    pub(crate) doc_ptr: Vec<usize>,
+    pub(crate) z: Vec<u32>,
     /// `[documents × K]` row-major.
-    ndk: Vec<u32>,
+    pub(crate) ndk: Vec<u32>,
 }
 
 impl LdaWorkerState {

@@ -1,4 +1,5 @@
 //! Distributed runtimes that execute real ML programs on simulated hardware.
 
+mod channel;
 pub mod ps;
 pub mod strads;

@@ -46,6 +46,7 @@ use crate::flow::{Completion, FlowNetwork, NetworkModel};
 use crate::platform::{NodeId, Platform};
 use crate::program::{Commit, ModelParallelProgram, Partial, Schedule, Task};
 use crate::routing::{PathSelection, Router, RoutingError};
+use crate::runtime::channel::Channels;
 use crate::straggler::{StragglerModel, WorkerSlowdown};
 use crate::time::{SimDuration, SimTime};
 use crate::Work;
@@ -249,20 +250,6 @@ enum Payload {
     Commit { round: u64, commit: Arc<Commit> },
 }
 
-struct Message {
-    conn: usize,
-    seq: u64,
-    payload: Payload,
-}
-
-/// An in-order channel (one per direction per worker).
-#[derive(Default)]
-struct Connection {
-    next_send: u64,
-    next_deliver: u64,
-    held: BTreeMap<u64, Message>,
-}
-
 enum Job {
     Schedule(u64),
     Pull(u64),
@@ -333,9 +320,7 @@ struct Runtime<'a> {
     in_flight: BTreeMap<u64, InFlight>,
     workers: Vec<Worker>,
     /// Connection `2w`: scheduler → worker `w`; `2w + 1`: worker `w` → scheduler.
-    conns: Vec<Connection>,
-    messages: Vec<Option<Message>>,
-    free_msgs: Vec<u32>,
+    conns: Channels<Payload>,
     out: StradsRun,
 }
 
@@ -427,9 +412,7 @@ impl<'a> Runtime<'a> {
             stop: false,
             in_flight: BTreeMap::new(),
             workers,
-            conns: (0..2 * p).map(|_| Connection::default()).collect(),
-            messages: Vec::new(),
-            free_msgs: Vec::new(),
+            conns: Channels::new(2 * p),
             out,
         };
         if let Some(target) = rt.config.target_objective {
@@ -695,36 +678,18 @@ impl<'a> Runtime<'a> {
         let (src, dst) =
             if conn % 2 == 0 { (self.scheduler_host, worker_host) } else { (worker_host, self.scheduler_host) };
         self.workers[w].account.bytes += bytes;
-        let seq = self.conns[conn].next_send;
-        self.conns[conn].next_send += 1;
-        let msg = Message { conn, seq, payload };
-        let slot = match self.free_msgs.pop() {
-            Some(s) => {
-                self.messages[s as usize] = Some(msg);
-                s
-            }
-            None => {
-                self.messages.push(Some(msg));
-                (self.messages.len() - 1) as u32
-            }
-        };
+        let tag = self.conns.post(conn, payload);
         let route = self.router.route(self.platform, src, dst, conn as u64)?;
-        self.net.start(now, &route, bytes, slot as u64);
+        self.net.start(now, &route, bytes, tag);
         self.out.bytes_sent += bytes;
         Ok(())
     }
 
     fn on_flow_done(&mut self, c: Completion) -> Result<(), StradsError> {
-        let msg = self.messages[c.tag as usize].take().expect("message in flight");
-        self.free_msgs.push(c.tag as u32);
-        let conn = msg.conn;
-        self.conns[conn].held.insert(msg.seq, msg);
-        loop {
-            let next = self.conns[conn].next_deliver;
-            let Some(m) = self.conns[conn].held.remove(&next) else { break };
-            self.conns[conn].next_deliver += 1;
-            let w = m.conn / 2;
-            match m.payload {
+        let (conn, ready) = self.conns.arrive(c.tag);
+        let w = conn / 2;
+        for payload in ready {
+            match payload {
                 Payload::Partial { round, partial } => self.on_partial(w, round, partial)?,
                 payload => {
                     self.workers[w].inbox.push_back(payload);

@@ -10,7 +10,9 @@ use sim_core::rng::{stream, StreamKind};
 use sim_core::Work;
 
 use crate::data::ldac::Corpus;
-use crate::lda::{initial_topics, log_likelihood_of_counts, DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_TOPICS};
+use crate::lda::{
+    initial_topics, log_likelihood_of_counts, LdaWorkerState, DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_TOPICS,
+};
 use crate::sampling::BatchPlan;
 use crate::ProgramError;
 
@@ -79,50 +81,6 @@ impl StradsLdaModel {
     /// The topic totals `n_k` (`K` counts).
     pub fn topic_totals(&self) -> &[f64] {
         &self.topic_totals
-    }
-}
-
-/// What one worker of [`StradsLda`] keeps: the topic assignment of every token of its documents and
-/// their document–topic counts. Documents are indexed by their position in the worker's order
-/// ([`StradsLda::partition`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StradsLdaWorkerState {
-    worker: usize,
-    topics: usize,
-    /// Document at position `p` has topics `z[doc_ptr[p]..doc_ptr[p + 1]]`.
-    doc_ptr: Vec<usize>,
-    z: Vec<u32>,
-    /// `[documents × K]` row-major.
-    ndk: Vec<u32>,
-}
-
-impl StradsLdaWorkerState {
-    /// The worker this state belongs to.
-    pub fn worker(&self) -> usize {
-        self.worker
-    }
-
-    /// Number of documents the worker owns.
-    pub fn num_docs(&self) -> usize {
-        self.doc_ptr.len() - 1
-    }
-
-    /// Topics (each `< K`) of the tokens of the document at position `pos` of the worker's order, in
-    /// token order ([`Corpus::doc`]).
-    ///
-    /// # Panics
-    /// If `pos >= self.num_docs()`.
-    pub fn topics(&self, pos: usize) -> &[u32] {
-        &self.z[self.doc_ptr[pos]..self.doc_ptr[pos + 1]]
-    }
-
-    /// Document–topic counts `n_dk` (`K` values, summing to the document's length) of the document at
-    /// position `pos`.
-    ///
-    /// # Panics
-    /// If `pos >= self.num_docs()`.
-    pub fn doc_topic_counts(&self, pos: usize) -> &[u32] {
-        &self.ndk[pos * self.topics..(pos + 1) * self.topics]
     }
 }
 
@@ -361,7 +319,7 @@ impl StradsLda {
     ///
     /// # Panics
     /// Unless `states` holds exactly one state of each worker of this program.
-    pub fn counts(&self, states: &[&StradsLdaWorkerState]) -> StradsLdaModel {
+    pub fn counts(&self, states: &[&LdaWorkerState]) -> StradsLdaModel {
         let mut seen = vec![false; self.cfg.workers];
         for s in states {
             assert!(s.worker < seen.len() && !seen[s.worker], "state of worker {} repeated or out of range", s.worker);
@@ -446,7 +404,7 @@ impl ModelParallelProgram for StradsLda {
             }
             doc_ptr.push(z.len());
         }
-        Box::new(StradsLdaWorkerState { worker, topics: k, doc_ptr, z, ndk })
+        Box::new(LdaWorkerState { worker, topics: k, doc_ptr, z, ndk })
     }
 
     fn schedule(&self, round: u64, _state: &mut dyn Any, model: &dyn Any) -> Schedule {
@@ -469,8 +427,7 @@ impl ModelParallelProgram for StradsLda {
     }
 
     fn push(&self, worker: usize, round: u64, task: &Task, state: &mut dyn Any) -> Partial {
-        let st: &mut StradsLdaWorkerState =
-            state.downcast_mut().expect("StradsLda needs the state of initial_worker_state");
+        let st: &mut LdaWorkerState = state.downcast_mut().expect("StradsLda needs the state of initial_worker_state");
         assert_eq!(st.worker, worker, "state of worker {} passed to worker {worker}", st.worker);
         if task.vars.is_empty() {
             return Partial::default();
@@ -633,7 +590,7 @@ mod tests {
         (model.downcast_ref::<StradsLdaModel>().unwrap().clone(), states)
     }
 
-    fn refs(states: &[Box<dyn Any + Send>]) -> Vec<&StradsLdaWorkerState> {
+    fn refs(states: &[Box<dyn Any + Send>]) -> Vec<&LdaWorkerState> {
         states.iter().map(|s| s.downcast_ref().unwrap()).collect()
     }
 

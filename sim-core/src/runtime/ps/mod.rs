@@ -58,6 +58,7 @@ use crate::flow::{Completion, FlowNetwork, NetworkModel};
 use crate::platform::{NodeId, Platform};
 use crate::program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
 use crate::routing::{PathSelection, Router, RoutingError};
+use crate::runtime::channel::Channels;
 use crate::straggler::{StragglerModel, WorkerSlowdown};
 use crate::time::{SimDuration, SimTime};
 
@@ -386,21 +387,6 @@ enum Payload {
     },
 }
 
-#[derive(Clone, Debug)]
-struct Message {
-    conn: usize,
-    seq: u64,
-    payload: Payload,
-}
-
-/// An in-order channel between a worker and a shard (one per direction).
-#[derive(Clone, Debug, Default)]
-struct Connection {
-    next_send: u64,
-    next_deliver: u64,
-    held: BTreeMap<u64, Message>,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Reading,
@@ -488,9 +474,7 @@ struct Runtime<'a> {
     /// Connections: index `2 · (worker · shards_per_dc + k)` worker→shard `k` of its data center,
     /// `+ 1` shard→worker; then, from [`Runtime::mirror_base`], one per (sending data center,
     /// receiving data center, shard `k`).
-    conns: Vec<Connection>,
-    in_flight: Vec<Option<Message>>,
-    free_msgs: Vec<u32>,
+    conns: Channels<Payload>,
     global_clock: u64,
     on_clock: &'a (dyn Fn(u64) + Sync),
     out: PsRun,
@@ -625,7 +609,7 @@ impl<'a> Runtime<'a> {
                 })
             })
             .collect();
-        let conns = vec![Connection::default(); 2 * p * shards_per_dc + dcs * dcs * shards_per_dc];
+        let conns = Channels::new(2 * p * shards_per_dc + dcs * dcs * shards_per_dc);
         let mut sim = Simulation::new();
         for w in 0..p as u32 {
             sim.schedule_at(SimTime::ZERO, Event::StartClock(w));
@@ -664,8 +648,6 @@ impl<'a> Runtime<'a> {
             server_params,
             asp,
             conns,
-            in_flight: Vec::new(),
-            free_msgs: Vec::new(),
             global_clock: 0,
             on_clock,
             out,
@@ -1183,42 +1165,23 @@ impl<'a> Runtime<'a> {
                 (self.shards[from].host, self.shards[to].host)
             }
         };
-        let seq = self.conns[conn].next_send;
-        self.conns[conn].next_send += 1;
-        let msg = Message { conn, seq, payload };
-        let slot = match self.free_msgs.pop() {
-            Some(s) => {
-                self.in_flight[s as usize] = Some(msg);
-                s
-            }
-            None => {
-                self.in_flight.push(Some(msg));
-                (self.in_flight.len() - 1) as u32
-            }
-        };
+        let tag = self.conns.post(conn, payload);
         let route = self.router.route(self.platform, src, dst, conn as u64)?;
-        self.net.start(now, &route, bytes, slot as u64);
+        self.net.start(now, &route, bytes, tag);
         self.out.bytes_sent += bytes;
         Ok(())
     }
 
     fn on_flow_done(&mut self, c: Completion) -> Result<(), PsError> {
-        let msg = self.in_flight[c.tag as usize].take().expect("message in flight");
-        self.free_msgs.push(c.tag as u32);
-        let conn = msg.conn;
-        self.conns[conn].held.insert(msg.seq, msg);
-        // Deliver in order: everything contiguous from the next expected sequence number.
-        loop {
-            let next = self.conns[conn].next_deliver;
-            let Some(m) = self.conns[conn].held.remove(&next) else { break };
-            self.conns[conn].next_deliver += 1;
-            self.deliver(m)?;
+        let (conn, ready) = self.conns.arrive(c.tag);
+        for payload in ready {
+            self.deliver(conn, payload)?;
         }
         Ok(())
     }
 
-    fn deliver(&mut self, m: Message) -> Result<(), PsError> {
-        match (self.ends(m.conn), m.payload) {
+    fn deliver(&mut self, conn: usize, payload: Payload) -> Result<(), PsError> {
+        match (self.ends(conn), payload) {
             (Ends::ToShard { w, g }, Payload::Update { clock, rows }) => {
                 self.on_update(self.workers[w as usize].local, g, clock, rows)
             }
