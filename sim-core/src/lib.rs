@@ -25,6 +25,7 @@ pub mod routing;
 pub mod runtime;
 pub mod straggler;
 pub mod time;
+pub mod training;
 
 pub use compute::{ComputeDevice, Work};
 pub use engine::Simulation;
