@@ -15,7 +15,7 @@ use crate::plot::{fmt_seconds, render_png, render_svg, Figure, Rows, FONT};
 use crate::summary::{RunReport, VariantSummary};
 
 /// Names and colours of the stacked components, in stacking order (left to right).
-const COMPONENTS: [(&str, RGBColor); 3] = [
+pub(crate) const COMPONENTS: [(&str, RGBColor); 3] = [
     ("compute", RGBColor(0x00, 0x72, 0xB2)),
     ("communication", RGBColor(0xE6, 0x9F, 0x00)),
     ("waiting", RGBColor(0xA8, 0xA8, 0xA8)),
@@ -25,7 +25,7 @@ const COMPONENTS: [(&str, RGBColor); 3] = [
 pub(crate) const COMPONENT_COLORS: [RGBColor; 3] = [COMPONENTS[0].1, COMPONENTS[1].1, COMPONENTS[2].1];
 
 /// Height of the legend strip under the chart [px].
-const LEGEND_STRIP_PX: u32 = 44;
+pub(crate) const LEGEND_STRIP_PX: u32 = 44;
 
 /// Renders the time-breakdown plot as an SVG document (1000 × 600 px): one horizontal bar per variant (first
 /// variant on top) stacking compute, communication and waiting time, each the mean per worker [s].

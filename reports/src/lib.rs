@@ -22,6 +22,13 @@
 //! cumulative parallelization error (objective increase from updating a round's variables together) against
 //! the round; both plots thin runs of many rounds to at most 2 000 points per line.
 //!
+//! DNN training runs (data, tensor and pipeline parallelism) come as a [`DnnReport`], one [`DnnVariantReport`]
+//! per variant describing one training iteration: [`dnn_summary_json`] and [`dnn_csv`] tabulate it,
+//! [`dnn_breakdown_svg`] / [`dnn_breakdown_png`] stack each variant's compute, exposed communication, pipeline
+//! bubble and other time, and [`throughput_svg`] / [`throughput_png`] plot a [`ThroughputPlot`] (throughput
+//! against GPU count). [`trace_json`] writes a run's [`TraceSpan`]s on named [`TraceTrack`]s as a Chrome
+//! trace-event file for Perfetto.
+//!
 //! **Architecture Invariant:** `reports` depends on no other workspace crate and never touches the file
 //! system (nor the terminal or the clock). It renders into `String` / `Vec<u8>` and the caller writes the
 //! files. Rationale: the engine can change without touching reports, and reports can be tested byte for byte.
@@ -57,6 +64,8 @@ mod breakdown;
 mod collective;
 mod collective_plot;
 mod convergence;
+mod dnn;
+mod dnn_plot;
 mod error;
 mod heatmap;
 mod log_axis;
@@ -67,6 +76,7 @@ mod summary;
 mod tables;
 #[cfg(test)]
 mod test_support;
+mod trace;
 mod wan;
 
 pub use breakdown::{breakdown_png, breakdown_svg};
@@ -76,6 +86,10 @@ pub use collective::{
 };
 pub use collective_plot::{busbw_png, busbw_svg, time_png, time_svg};
 pub use convergence::{convergence_png, convergence_svg};
+pub use dnn::{dnn_csv, dnn_summary_json, DnnReport, DnnVariantReport, MemoryBreakdown, DNN_CSV_HEADER};
+pub use dnn_plot::{
+    dnn_breakdown_png, dnn_breakdown_svg, throughput_png, throughput_svg, ThroughputPlot, ThroughputSeries,
+};
 pub use error::ReportError;
 pub use heatmap::{link_load_png, link_load_svg};
 pub use plot::{HEATMAP_HEIGHT_PX, HEATMAP_WIDTH_PX, HEIGHT_PX, WIDTH_PX};
@@ -89,4 +103,5 @@ pub use tables::{
     convergence_csv, metrics_csv, staleness_csv, summary_json, CONVERGENCE_CSV_HEADER, METRICS_CSV_HEADER,
     STALENESS_CSV_HEADER,
 };
+pub use trace::{trace_json, SpanCategory, TraceSpan, TraceTrack};
 pub use wan::{wan_png, wan_svg};

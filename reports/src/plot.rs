@@ -14,6 +14,8 @@ use plotters::style::FontStyle;
 
 use crate::collective::{CollectiveReport, LinkLoad};
 use crate::collective_plot::{self, Metric};
+use crate::dnn::DnnReport;
+use crate::dnn_plot::{self, ThroughputPlot};
 use crate::error::ReportError;
 use crate::summary::RunReport;
 use crate::{breakdown, convergence, heatmap, staleness, strads, wan};
@@ -77,6 +79,10 @@ pub(crate) enum Figure<'a> {
     CollectiveTime(&'a CollectiveReport),
     /// A link-load matrix and its title.
     LinkLoad(&'a LinkLoad, &'a str),
+    /// DNN training: throughput vs GPU count, one line per series.
+    Throughput(&'a ThroughputPlot),
+    /// DNN training: compute / exposed communication / bubble / other time per iteration, one bar per variant.
+    DnnBreakdown(&'a DnnReport),
 }
 
 impl Figure<'_> {
@@ -91,6 +97,8 @@ impl Figure<'_> {
             Figure::BusBandwidth(_) => "bus bandwidth",
             Figure::CollectiveTime(_) => "collective time",
             Figure::LinkLoad(..) => "link load",
+            Figure::Throughput(_) => "throughput",
+            Figure::DnnBreakdown(_) => "DNN breakdown",
         }
     }
 
@@ -118,6 +126,8 @@ impl Figure<'_> {
             Figure::BusBandwidth(report) => collective_plot::draw(report, Metric::BusBandwidth, root)?,
             Figure::CollectiveTime(report) => collective_plot::draw(report, Metric::Time, root)?,
             Figure::LinkLoad(load, title) => heatmap::draw(load, title, root)?,
+            Figure::Throughput(plot) => dnn_plot::draw_throughput(plot, root)?,
+            Figure::DnnBreakdown(report) => dnn_plot::draw_breakdown(report, root)?,
         }
         root.present()
     }
