@@ -15,6 +15,8 @@
 //! - [`data`]: in-memory data sets and parsers (UCI Adult, LIBSVM, MovieLens `u.data`, Alibaba PAI
 //!   mini-batch times) and seeded synthetic generators.
 //! - [`builtin`]: the redistributable files embedded in the crate, each with its source and licence.
+//! - [`dnn`]: the DNN model zoo (Llama, GPT-3, Megatron-LM, BERT, Qwen2, ResNet, DLRM) as per-layer
+//!   `sim_core::training::TrainingJob`s, from embedded Hugging Face configs and published formulas.
 //!
 //! **Architecture invariant:** this crate never opens files. Parsers take text; the `clustersim` package
 //! reads files (e.g. MovieLens, which may not be redistributed) and [`builtin`] embeds the rest with
@@ -46,6 +48,7 @@
 
 pub mod builtin;
 pub mod data;
+pub mod dnn;
 pub mod lasso;
 pub mod lda;
 pub mod logreg;
