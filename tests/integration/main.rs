@@ -2,6 +2,7 @@
 //! One test binary (`cargo test --test integration`), organised by module.
 
 mod cli;
+mod megatron;
 mod ocs;
 mod programs;
 mod reproductions;

@@ -134,6 +134,27 @@ pub struct TrainingJob {
 }
 
 impl TrainingJob {
+    /// A job in mixed precision: 16-bit weights and gradients (2 + 2 bytes per parameter) and
+    /// `optimizer_bytes_per_parameter` bytes of fp32 optimizer state (12 for Adam, 8 for SGD with
+    /// momentum, 4 for plain SGD: the fp32 master weights plus one value per moment).
+    pub fn mixed_precision(
+        model: impl Into<String>,
+        layers: Vec<Layer>,
+        global_batch: u64,
+        tokens_per_sample: u64,
+        optimizer_bytes_per_parameter: u64,
+    ) -> Self {
+        TrainingJob {
+            model: model.into(),
+            layers,
+            global_batch,
+            tokens_per_sample,
+            weight_bytes_per_parameter: 2,
+            gradient_bytes_per_parameter: 2,
+            optimizer_bytes_per_parameter,
+        }
+    }
+
     /// Trainable parameters of the whole model.
     pub fn parameters(&self) -> u64 {
         self.layers.iter().map(|l| l.parameters).sum()

@@ -182,15 +182,7 @@ impl DlrmConfig {
     /// optimizer for the dot-interaction DLRM (an assumption about precision: the reference trains in
     /// fp32, NVIDIA's submissions in mixed precision).
     pub fn job(&self, global_batch: u64) -> TrainingJob {
-        TrainingJob {
-            model: self.name.clone(),
-            layers: self.layers(),
-            global_batch,
-            tokens_per_sample: 1,
-            weight_bytes_per_parameter: 2,
-            gradient_bytes_per_parameter: 2,
-            optimizer_bytes_per_parameter: 4,
-        }
+        TrainingJob::mixed_precision(self.name.clone(), self.layers(), global_batch, 1, 4)
     }
 }
 

@@ -194,15 +194,7 @@ impl ResNetConfig {
     /// momentum (the MLPerf ResNet-50 recipe's optimizer family): 16-bit weights and gradients (2 + 2
     /// bytes per parameter) and 8 bytes of fp32 master weights and momentum.
     pub fn job(&self, global_batch: u64) -> TrainingJob {
-        TrainingJob {
-            model: self.name.clone(),
-            layers: self.layers(),
-            global_batch,
-            tokens_per_sample: 1,
-            weight_bytes_per_parameter: 2,
-            gradient_bytes_per_parameter: 2,
-            optimizer_bytes_per_parameter: 8,
-        }
+        TrainingJob::mixed_precision(self.name.clone(), self.layers(), global_batch, 1, 8)
     }
 }
 

@@ -267,15 +267,7 @@ impl TransformerConfig {
     /// weights and gradients (2 + 2 bytes per parameter) and 12 bytes of fp32 master weights, momentum
     /// and variance (Rajbhandari et al., "ZeRO", SC'20, §3.1).
     pub fn job(&self, global_batch: u64) -> TrainingJob {
-        TrainingJob {
-            model: self.name.clone(),
-            layers: self.layers(),
-            global_batch,
-            tokens_per_sample: self.sequence,
-            weight_bytes_per_parameter: 2,
-            gradient_bytes_per_parameter: 2,
-            optimizer_bytes_per_parameter: 12,
-        }
+        TrainingJob::mixed_precision(self.name.clone(), self.layers(), global_batch, self.sequence, 12)
     }
 }
 
