@@ -55,12 +55,51 @@ pub(crate) fn draw<DB: DrawingBackend>(
     report: &RunReport,
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let n = report.variants.len();
-    let names: Vec<&str> = report.variants.iter().map(|v| v.name.as_str()).collect();
-    let parts: Vec<[f64; 3]> = report.variants.iter().map(|v| per_worker(&v.summary)).collect();
+    let parts: Vec<Vec<f64>> = report.variants.iter().map(|v| per_worker(&v.summary).to_vec()).collect();
+    let labels = parts.iter().map(|p| fmt_seconds(p.iter().sum())).collect();
+    let bars = StackedBars {
+        caption: format!("{}: time breakdown per worker", report.scenario),
+        x_desc: "simulated time per worker [s] (mean over workers)",
+        names: report.variants.iter().map(|v| v.name.as_str()).collect(),
+        parts,
+        labels,
+        components: &COMPONENTS,
+        headroom: 1.15,
+        legend_item_px: 190,
+    };
+    draw_stacked_bars(&bars, root)
+}
+
+/// A horizontal stacked-bar chart: one row per name (the first on top), one segment per
+/// component [s], a label after each bar, and a legend strip of the components underneath.
+pub(crate) struct StackedBars<'a> {
+    /// Chart caption.
+    pub caption: String,
+    /// X-axis description, with its unit.
+    pub x_desc: &'a str,
+    /// Row names, top to bottom.
+    pub names: Vec<&'a str>,
+    /// Per row, the length of each component's segment [s].
+    pub parts: Vec<Vec<f64>>,
+    /// Per row, what is printed after the bar.
+    pub labels: Vec<String>,
+    /// Legend name and colour of each component.
+    pub components: &'a [(&'a str, RGBColor)],
+    /// Factor of the longest bar that the x axis spans (room for the labels).
+    pub headroom: f64,
+    /// Width of one legend item [px].
+    pub legend_item_px: i32,
+}
+
+pub(crate) fn draw_stacked_bars<DB: DrawingBackend>(
+    bars: &StackedBars,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let n = bars.names.len();
+    let names = &bars.names;
+    let parts = &bars.parts;
     let x_max = parts.iter().map(|p| p.iter().sum::<f64>()).fold(0.0, f64::max);
-    // Headroom on the right for the total printed after each bar.
-    let x_max = if x_max > 0.0 { x_max * 1.15 } else { 1.0 };
+    let x_max = if x_max > 0.0 { x_max * bars.headroom } else { 1.0 };
     let longest_name = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
     let y_label_px = (longest_name as u32 * 9 + 30).clamp(70, 320);
     // Row k (from the bottom) holds variant n-1-k, so the first variant is on top; ticks sit at row centres.
@@ -76,7 +115,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let (_, height) = root.dim_in_pixel();
     let (main, legend_strip) = root.split_vertically(height.saturating_sub(LEGEND_STRIP_PX));
     let mut chart = ChartBuilder::on(&main)
-        .caption(format!("{}: time breakdown per worker", report.scenario), (FONT, 26))
+        .caption(&bars.caption, (FONT, 26))
         .margin(20)
         .margin_bottom(5)
         .x_label_area_size(55)
@@ -85,7 +124,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc("simulated time per worker [s] (mean over workers)")
+        .x_desc(bars.x_desc)
         .axis_desc_style((FONT, 18))
         .label_style((FONT, 15))
         .y_label_style((FONT, 16))
@@ -95,7 +134,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
         .bold_line_style(RGBColor(0xD8, 0xD8, 0xD8))
         .draw()?;
 
-    for (c, (_, color)) in COMPONENTS.iter().enumerate() {
+    for (c, (_, color)) in bars.components.iter().enumerate() {
         chart.draw_series(parts.iter().enumerate().map(|(i, p)| {
             let row = (n - 1 - i) as f64;
             let x0: f64 = p[..c].iter().sum();
@@ -103,19 +142,19 @@ pub(crate) fn draw<DB: DrawingBackend>(
         }))?;
     }
     let total_style = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    chart.draw_series(parts.iter().enumerate().map(|(i, p)| {
+    chart.draw_series(parts.iter().zip(&bars.labels).enumerate().map(|(i, (p, label))| {
         let row = (n - 1 - i) as f64;
         let total: f64 = p.iter().sum();
-        EmptyElement::at((total, row + 0.5)) + Text::new(fmt_seconds(total), (6, 0), total_style.clone())
+        EmptyElement::at((total, row + 0.5)) + Text::new(label.clone(), (6, 0), total_style.clone())
     }))?;
 
     // Legend: a centred row of swatches under the chart, outside the bars' way.
-    let item_px = 190;
+    let item_px = bars.legend_item_px;
     let (strip_w, strip_h) = legend_strip.dim_in_pixel();
-    let left = (strip_w as i32 - item_px * COMPONENTS.len() as i32) / 2;
+    let left = (strip_w as i32 - item_px * bars.components.len() as i32) / 2;
     let mid = strip_h as i32 / 2;
     let label_style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    for (c, (name, color)) in COMPONENTS.iter().enumerate() {
+    for (c, (name, color)) in bars.components.iter().enumerate() {
         let x = left + item_px * c as i32;
         legend_strip.draw(&Rectangle::new([(x, mid - 8), (x + 16, mid + 8)], color.filled()))?;
         legend_strip.draw(&Text::new(*name, (x + 24, mid), label_style.clone()))?;

@@ -22,11 +22,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 
-use crate::breakdown::{COMPONENTS, LEGEND_STRIP_PX};
+use crate::breakdown::{draw_stacked_bars, StackedBars, COMPONENTS};
 use crate::dnn::{DnnReport, DnnVariantReport};
 use crate::error::ReportError;
 use crate::log_axis::{LogAxis, LogBase};
-use crate::plot::{fmt_seconds, fmt_tick_number, render_png, render_svg, variant_color, Figure, Rows, FONT};
+use crate::plot::{fmt_seconds, fmt_tick_number, render_png, render_svg, variant_color, Figure, FONT};
 
 /// GPU-count span (largest / smallest) above which the scaling plot switches to log-log axes.
 const LOG_SPAN: f64 = 8.0;
@@ -314,72 +314,20 @@ pub(crate) fn draw_breakdown<DB: DrawingBackend>(
     report: &DnnReport,
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let n = report.variants.len();
-    let names: Vec<&str> = report.variants.iter().map(|v| v.name.as_str()).collect();
-    let parts: Vec<[f64; 4]> = report.variants.iter().map(iteration_parts).collect();
-    let x_max = parts.iter().map(|p| p.iter().sum::<f64>()).fold(0.0, f64::max);
-    // Headroom on the right for the total and MFU printed after each bar.
-    let x_max = if x_max > 0.0 { x_max * 1.3 } else { 1.0 };
-    let longest_name = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
-    let y_label_px = (longest_name as u32 * 9 + 30).clamp(70, 320);
-    // Row k (from the bottom) holds variant n-1-k, so the first variant is on top; ticks sit at row centres.
-    let row_label = |y: &f64| {
-        let k = (*y - 0.5).round();
-        if k >= 0.0 && (k as usize) < n {
-            names[n - 1 - k as usize].to_string()
-        } else {
-            String::new()
-        }
+    let parts: Vec<Vec<f64>> = report.variants.iter().map(|v| iteration_parts(v).to_vec()).collect();
+    let labels = parts.iter().zip(&report.variants).map(|(p, v)| bar_label(p.iter().sum(), v.mfu)).collect();
+    let bars = StackedBars {
+        caption: format!("{}: time breakdown per iteration", report.scenario),
+        x_desc: "simulated time per iteration [s] (mean over GPUs)",
+        names: report.variants.iter().map(|v| v.name.as_str()).collect(),
+        parts,
+        labels,
+        components: &DNN_COMPONENTS,
+        // Headroom on the right for the total and MFU printed after each bar.
+        headroom: 1.3,
+        legend_item_px: 225,
     };
-
-    let (_, height) = root.dim_in_pixel();
-    let (main, legend_strip) = root.split_vertically(height.saturating_sub(LEGEND_STRIP_PX));
-    let mut chart = ChartBuilder::on(&main)
-        .caption(format!("{}: time breakdown per iteration", report.scenario), (FONT, 26))
-        .margin(20)
-        .margin_bottom(5)
-        .x_label_area_size(55)
-        .y_label_area_size(y_label_px)
-        .build_cartesian_2d(0.0..x_max, Rows(n))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_desc("simulated time per iteration [s] (mean over GPUs)")
-        .axis_desc_style((FONT, 18))
-        .label_style((FONT, 15))
-        .y_label_style((FONT, 16))
-        .y_label_formatter(&row_label)
-        .max_light_lines(1)
-        .light_line_style(RGBColor(0xF0, 0xF0, 0xF0))
-        .bold_line_style(RGBColor(0xD8, 0xD8, 0xD8))
-        .draw()?;
-
-    for (c, (_, color)) in DNN_COMPONENTS.iter().enumerate() {
-        chart.draw_series(parts.iter().enumerate().map(|(i, p)| {
-            let row = (n - 1 - i) as f64;
-            let x0: f64 = p[..c].iter().sum();
-            Rectangle::new([(x0, row + 0.2), (x0 + p[c], row + 0.8)], color.filled())
-        }))?;
-    }
-    let total_style = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    chart.draw_series(parts.iter().zip(&report.variants).enumerate().map(|(i, (p, v))| {
-        let row = (n - 1 - i) as f64;
-        let total: f64 = p.iter().sum();
-        EmptyElement::at((total, row + 0.5)) + Text::new(bar_label(total, v.mfu), (6, 0), total_style.clone())
-    }))?;
-
-    // Legend: a centred row of swatches under the chart, outside the bars' way.
-    let item_px = 225;
-    let (strip_w, strip_h) = legend_strip.dim_in_pixel();
-    let left = (strip_w as i32 - item_px * DNN_COMPONENTS.len() as i32) / 2;
-    let mid = strip_h as i32 / 2;
-    let label_style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    for (c, (name, color)) in DNN_COMPONENTS.iter().enumerate() {
-        let x = left + item_px * c as i32;
-        legend_strip.draw(&Rectangle::new([(x, mid - 8), (x + 16, mid + 8)], color.filled()))?;
-        legend_strip.draw(&Text::new(*name, (x + 24, mid), label_style.clone()))?;
-    }
-    Ok(())
+    draw_stacked_bars(&bars, root)
 }
 
 #[cfg(test)]
