@@ -97,12 +97,7 @@ pub fn prepare(
     file_name: &str,
     seed: Option<u64>,
 ) -> Result<PreparedCollectives, ScenarioError> {
-    let err = |path: &str, message: String| ScenarioError {
-        file: file_name.into(),
-        position: locate(text, path),
-        path: path.into(),
-        message,
-    };
+    let err = crate::scenario::field_error(file_name, text);
     let WorkloadSpec::Collective { collective, sizes, chunks, ranks } = file.workload.clone() else {
         unreachable!("planned as a collective benchmark")
     };
@@ -125,7 +120,7 @@ pub fn prepare(
         if let Some(problem) = crate::scenario::variant_name_problem(&variants_spec, i) {
             return Err(verr("name", problem));
         }
-        if let Some(f) = v.training_field().or(v.ocs.as_ref().map(|_| "ocs")) {
+        if let Some(f) = v.training_field().or(v.ocs.as_ref().map(|_| "ocs")).or(v.dnn_field()) {
             return Err(verr(f, "does not apply to a Collective workload".into()));
         }
         let (spec, prefix) = match &v.platform {

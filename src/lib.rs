@@ -2,7 +2,7 @@
 //!
 //! A deterministic discrete-event simulator of ML training clusters and their interconnects. This
 //! package is the command-line tool: the scenario schema ([`scenario`], [`units`]), run
-//! orchestration ([`run`], [`collectives`], [`phases`], [`strads`]), output files ([`output`]) and the
+//! orchestration ([`run`], [`collectives`], [`phases`], [`strads`], [`dnn`]), output files ([`output`]) and the
 //! reproductions of published claims ([`reproduce`]). The engine
 //! lives in `sim-core`, the platform builders in `topologies`, the ML programs in `workloads`, and
 //! the renderers in `reports`.
@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod collectives;
+pub mod dnn;
 pub mod output;
 pub mod phases;
 pub mod reproduce;

@@ -127,6 +127,10 @@ fn validate(text: &str, name: &str, data_dir: Option<&Path>) -> Result<(), Failu
             p.variants.first().map_or(0, |v| v.deployment.workers.len()),
             p.optimum.map_or(String::new(), |f| format!(", optimum {f:.6}"))
         ),
+        Plan::Dnn(p) => {
+            let gpus = p.variants.iter().map(|v| v.config.parallelism.devices()).max().unwrap_or(0);
+            println!("{name}: ok ({} variants, up to {gpus} GPUs; every split fits in memory)", p.variants.len());
+        }
         Plan::Collectives(p) => match p.variants.first().and_then(|v| v.phased.as_ref()) {
             Some(phased) => println!(
                 "{name}: ok ({} variants × {} message sizes × {} phases)",
@@ -204,6 +208,19 @@ fn run(
             print_strads_table(&report);
             files
         }
+        Plan::Dnn(prepared) => {
+            println!("seed={} scenario={} variants={}", prepared.seed, scenario_name, prepared.variants.len());
+            let runs = clustersim::dnn::execute(&prepared)
+                .map_err(|(variant, e)| anyhow::anyhow!("variant {variant:?}: {e}"))
+                .with_context(|| format!("running scenario {scenario_name}"))
+                .map_err(Failure::Other)?;
+            let report = clustersim::dnn::report(&prepared, &runs);
+            let trace = clustersim::dnn::trace(&prepared, &runs);
+            let scaling = clustersim::dnn::throughput_plot(&prepared, &report);
+            let files = output::render_dnn(&report, &scaling, trace.as_deref()).map_err(Failure::Other)?;
+            print_dnn_table(&report);
+            files
+        }
         Plan::Collectives(prepared) => {
             println!("seed={} scenario={} variants={}", prepared.seed, scenario_name, prepared.variants.len());
             let progress = Progress::new(clustersim::collectives::total_points(&prepared), "points", wall);
@@ -238,8 +255,14 @@ fn reproduce(out: &Path, markdown: &Path, only: &[String], data_dir: Option<&Pat
     for claim in claims {
         println!("{}: running {}", claim.id, claim.scenario_path);
         let outcome = reproduce::run_claim(claim, &data_dir).map_err(Failure::Other)?;
-        let files = output::render(&outcome.report).map_err(Failure::Other)?;
-        let dir = out.join(&outcome.report.scenario);
+        let files = match &outcome.report {
+            reproduce::ClaimReport::Training(r) => output::render(r),
+            reproduce::ClaimReport::Dnn { report, scaling, trace } => {
+                output::render_dnn(report, scaling, trace.as_deref())
+            }
+        }
+        .map_err(Failure::Other)?;
+        let dir = out.join(outcome.report.scenario());
         output::replace_dir(&dir, &files).map_err(Failure::Other)?;
         for c in &outcome.checks {
             println!("  [{}] {}: {}", if c.holds { "holds" } else { "FAILS" }, c.what, c.simulated);
@@ -253,6 +276,41 @@ fn reproduce(out: &Path, markdown: &Path, only: &[String], data_dir: Option<&Pat
     println!("{held} of {} claims hold; wrote {}", outcomes.len(), markdown.display());
     println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// One row per variant of a DNN training run: split, iteration time, throughput, utilization, where the
+/// time went, memory and energy.
+fn print_dnn_table(report: &reports::DnnReport) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "variant",
+        "GPUs",
+        "d×t×p",
+        "iteration (s)",
+        "tokens/s",
+        "MFU",
+        "compute / comm / bubble (s)",
+        "peak memory",
+        "energy (kJ)",
+    ]);
+    for v in &report.variants {
+        add_row(
+            &mut table,
+            1,
+            vec![
+                v.name.clone(),
+                v.gpus.to_string(),
+                format!("{}×{}×{}", v.data_parallel, v.tensor_parallel, v.pipeline_parallel),
+                format!("{:.4}", v.iteration_time_s),
+                format!("{:.0}", v.tokens_per_s),
+                format!("{:.1} %", 100.0 * v.mfu),
+                format!("{:.3} / {:.3} / {:.3}", v.compute_s, v.exposed_communication_s, v.bubble_s),
+                format!("{:.1} of {:.1} GiB", gib(v.peak_memory_bytes), gib(v.memory_capacity_bytes)),
+                format!("{:.2}", v.energy_j / 1e3),
+            ],
+        );
+    }
+    println!("{table}");
 }
 
 /// One row per variant of a STRADS run: scheduler, rounds, time to target, where the time went.
@@ -394,6 +452,11 @@ fn add_row(table: &mut Table, first_number: usize, row: Vec<String>) {
             cell
         }
     }));
+}
+
+/// Bytes in GiB.
+fn gib(b: u64) -> f64 {
+    b as f64 / (1u64 << 30) as f64
 }
 
 fn human_bytes(b: u64) -> String {

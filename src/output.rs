@@ -125,6 +125,36 @@ pub fn render_collectives(report: &reports::CollectiveReport) -> Result<Vec<(&'s
     Ok(files)
 }
 
+/// Files every DNN training run writes, in the order written; `trace.json` follows when some
+/// variant collected a trace.
+pub const DNN_FILES: [&str; 6] =
+    ["summary.json", "dnn.csv", "throughput.png", "throughput.svg", "breakdown.png", "breakdown.svg"];
+
+/// Renders a DNN training run's outputs into memory, as (file name, bytes): [`DNN_FILES`] (the
+/// throughput plot from `scaling`), then `trace.json` (Perfetto trace-event JSON) if `trace` is
+/// given.
+///
+/// # Errors
+/// If a plot fails to render.
+pub fn render_dnn(
+    report: &reports::DnnReport,
+    scaling: &reports::ThroughputPlot,
+    trace: Option<&str>,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut files = vec![
+        ("summary.json", reports::dnn_summary_json(report).into_bytes()),
+        ("dnn.csv", reports::dnn_csv(report).into_bytes()),
+        ("throughput.png", reports::throughput_png(scaling).context("rendering throughput.png")?),
+        ("throughput.svg", reports::throughput_svg(scaling).context("rendering throughput.svg")?.into_bytes()),
+        ("breakdown.png", reports::dnn_breakdown_png(report).context("rendering breakdown.png")?),
+        ("breakdown.svg", reports::dnn_breakdown_svg(report).context("rendering breakdown.svg")?.into_bytes()),
+    ];
+    if let Some(t) = trace {
+        files.push(("trace.json", t.as_bytes().to_vec()));
+    }
+    Ok(files)
+}
+
 /// Replaces directory `dir` by one holding `files`; returns the paths written.
 ///
 /// # Errors

@@ -45,12 +45,7 @@ pub fn prepare(
     seed: Option<u64>,
 ) -> Result<PreparedCollectives, ScenarioError> {
     let seed = seed.unwrap_or(file.seed);
-    let err = |path: &str, message: String| ScenarioError {
-        file: file_name.into(),
-        position: locate(text, path),
-        path: path.into(),
-        message,
-    };
+    let err = crate::scenario::field_error(file_name, text);
     let WorkloadSpec::CollectivePhases { phases, sizes, chunks } = file.workload.clone() else {
         unreachable!("planned as collective phases")
     };
@@ -97,7 +92,7 @@ pub fn prepare(
         if let Some(problem) = variant_name_problem(&variants_spec, i) {
             return Err(verr("name", problem));
         }
-        if let Some(f) = v.training_field().or(v.collective.map(|_| "collective")) {
+        if let Some(f) = v.training_field().or(v.collective.map(|_| "collective")).or(v.dnn_field()) {
             let why = if f == "collective" { "; each phase names its collective" } else { "" };
             return Err(verr(f, format!("does not apply to a CollectivePhases workload{why}")));
         }

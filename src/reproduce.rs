@@ -6,7 +6,7 @@
 //! byte-identical whenever it is regenerated.
 
 use anyhow::{bail, Context, Result};
-use reports::{RunReport, VariantReport};
+use reports::{DnnReport, DnnVariantReport, RunReport, VariantReport};
 
 use crate::run::{execute, plan, report, Plan};
 use crate::scenario::{self, DataDir};
@@ -26,7 +26,40 @@ pub struct Claim {
     /// The scenario's text.
     pub scenario_text: &'static str,
     /// The checks, given the scenario's report.
-    check: fn(&RunReport) -> Vec<Check>,
+    check: Checks,
+}
+
+/// How a claim is checked: on a training run's report or on a DNN training report.
+enum Checks {
+    /// Parameter-server and STRADS scenarios.
+    Training(fn(&RunReport) -> Vec<Check>),
+    /// DNN training scenarios.
+    Dnn(fn(&DnnReport) -> Vec<Check>),
+}
+
+/// What a claim's scenario produced.
+pub enum ClaimReport {
+    /// A parameter-server or STRADS run.
+    Training(RunReport),
+    /// A DNN training run, with its Perfetto trace if any variant collected one.
+    Dnn {
+        /// The report.
+        report: DnnReport,
+        /// The scaling plot's data.
+        scaling: reports::ThroughputPlot,
+        /// The trace-event JSON.
+        trace: Option<String>,
+    },
+}
+
+impl ClaimReport {
+    /// The scenario's name.
+    pub fn scenario(&self) -> &str {
+        match self {
+            ClaimReport::Training(r) => &r.scenario,
+            ClaimReport::Dnn { report, .. } => &report.scenario,
+        }
+    }
 }
 
 /// One check of a claim against a run.
@@ -45,7 +78,9 @@ pub struct Outcome {
     /// The claim.
     pub claim: &'static Claim,
     /// The scenario's report.
-    pub report: RunReport,
+    pub report: ClaimReport,
+    /// The seed the scenario ran with.
+    pub seed: u64,
     /// The checks, in order.
     pub checks: Vec<Check>,
 }
@@ -67,12 +102,12 @@ impl Outcome {
     }
 }
 
-/// Every claim: the Consistency issue's (SSP, ESSP, Gaia, non-IID), then STRADS's.
+/// Every claim: the Consistency issue's (SSP, ESSP, Gaia, non-IID), then STRADS's, then Megatron-LM's.
 pub fn claims() -> &'static [Claim] {
     &CLAIMS
 }
 
-static CLAIMS: [Claim; 8] = [
+static CLAIMS: [Claim; 9] = [
     Claim {
         id: "gaia-ss",
         title: "Across the worst-connected pair of regions, the ordinary parameter server over the WAN is many \
@@ -82,7 +117,7 @@ static CLAIMS: [Claim; 8] = [
                     faster than the baseline; most updates are insignificant at a 1 % threshold; WAN cost falls",
         scenario_path: "scenarios/repro_gaia_ss.ron",
         scenario_text: include_str!("../scenarios/repro_gaia_ss.ron"),
-        check: |r| gaia_checks(r, 5.0),
+        check: Checks::Training(|r| gaia_checks(r, 5.0)),
     },
     Claim {
         id: "gaia-vc",
@@ -91,7 +126,7 @@ static CLAIMS: [Claim; 8] = [
         published: "Gaia within 0.94–1.40× of LAN speed; 1.8–53.5× faster than the baseline over all settings",
         scenario_path: "scenarios/repro_gaia_vc.ron",
         scenario_text: include_str!("../scenarios/repro_gaia_vc.ron"),
-        check: |r| gaia_checks(r, 1.5),
+        check: Checks::Training(|r| gaia_checks(r, 1.5)),
     },
     Claim {
         id: "gaia-11",
@@ -100,7 +135,7 @@ static CLAIMS: [Claim; 8] = [
         published: "Gaia within 0.94–1.40× of LAN speed; 1.8–53.5× faster than the baseline",
         scenario_path: "scenarios/repro_gaia_11.ron",
         scenario_text: include_str!("../scenarios/repro_gaia_11.ron"),
-        check: |r| gaia_checks(r, 5.0),
+        check: Checks::Training(|r| gaia_checks(r, 5.0)),
     },
     Claim {
         id: "ssp-stragglers",
@@ -111,7 +146,7 @@ static CLAIMS: [Claim; 8] = [
                     (no common numeric factor is given in the sources we hold)",
         scenario_path: "scenarios/repro_ssp_stragglers.ron",
         scenario_text: include_str!("../scenarios/repro_ssp_stragglers.ron"),
-        check: ssp_checks,
+        check: Checks::Training(ssp_checks),
     },
     Claim {
         id: "essp",
@@ -122,7 +157,7 @@ static CLAIMS: [Claim; 8] = [
                     ESSP converges faster per second and is nearly flat in s",
         scenario_path: "scenarios/repro_essp.ron",
         scenario_text: include_str!("../scenarios/repro_essp.ron"),
-        check: essp_checks,
+        check: Checks::Training(essp_checks),
     },
     Claim {
         id: "noniid",
@@ -133,7 +168,7 @@ static CLAIMS: [Claim; 8] = [
                     (numeric results not in the sources we hold)",
         scenario_path: "scenarios/repro_noniid.ron",
         scenario_text: include_str!("../scenarios/repro_noniid.ron"),
-        check: noniid_checks,
+        check: Checks::Training(noniid_checks),
     },
     Claim {
         id: "strads-synthetic",
@@ -145,7 +180,7 @@ static CLAIMS: [Claim; 8] = [
                     priority + dependency scheduling beats random and round-robin (NIPS 2014)",
         scenario_path: "scenarios/strads_lasso_synthetic.ron",
         scenario_text: include_str!("../scenarios/strads_lasso_synthetic.ron"),
-        check: |r| strads_checks(r, 2.0),
+        check: Checks::Training(|r| strads_checks(r, 2.0)),
     },
     Claim {
         id: "strads-riboflavin",
@@ -155,9 +190,64 @@ static CLAIMS: [Claim; 8] = [
         published: "SchMP Lasso converges about 5× faster than well-established baselines",
         scenario_path: "scenarios/strads_lasso_riboflavin.ron",
         scenario_text: include_str!("../scenarios/strads_lasso_riboflavin.ron"),
-        check: |r| strads_checks(r, 2.0),
+        check: Checks::Training(|r| strads_checks(r, 2.0)),
+    },
+    Claim {
+        id: "megatron",
+        title: "With one compute efficiency for every row, the training executor reproduces Megatron-LM's throughput \
+                for GPT-3 175B on 1 024 A100s and the 1 T-parameter model on 3 072 A100s within 15 %",
+        source:
+            "Narayanan et al., \"Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM\", \
+                 SC 2021, §5.1 and Table 1",
+        published: "GPT-3 175B on 1 024 A100s (8 × 8 × 16, batch 1 536): about 140 TFLOP/s per GPU; 1 T parameters on \
+                    3 072 A100s (6 × 8 × 64, batch 3 072): 163 TFLOP/s per GPU, 502 PFLOP/s aggregate, 52 % of peak \
+                    (FLOPs counted as F = 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h)), full recomputation included)",
+        scenario_path: "scenarios/repro_megatron.ron",
+        scenario_text: include_str!("../scenarios/repro_megatron.ron"),
+        check: Checks::Dnn(megatron_checks),
     },
 ];
+
+/// Megatron-LM's published rows: variant name in the scenario, zoo model, published TFLOP/s per GPU, and
+/// published aggregate PFLOP/s where given.
+const MEGATRON_ROWS: [(&str, &str, f64, Option<f64>); 2] =
+    [("GPT-3 175B, 1 024 GPUs", "gpt3-175b", 140.0, None), ("1 T, 3 072 GPUs", "megatron-1t", 163.0, Some(502.0))];
+
+/// Megatron-LM's throughput count for `v` (a GPT model of the zoo): F = 96·B·s·l·h²·(1 + s/(6h) +
+/// V/(16·l·h)) FLOPs per iteration over the iteration time and GPU count [FLOP/s per GPU].
+fn megatron_flops_per_gpu(v: &DnnVariantReport, zoo: &str) -> Option<f64> {
+    let workloads::dnn::ZooModel::Transformer(c) = workloads::dnn::model(zoo).ok()? else { return None };
+    let (b, s, l, h, vocab) =
+        (v.global_batch as f64, c.sequence as f64, c.num_layers as f64, c.hidden as f64, c.vocab as f64);
+    let flops = 96.0 * b * s * l * h * h * (1.0 + s / (6.0 * h) + vocab / (16.0 * l * h));
+    Some(flops / v.iteration_time_s / f64::from(v.gpus))
+}
+
+fn megatron_checks(r: &DnnReport) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for (name, zoo, published, aggregate) in MEGATRON_ROWS {
+        let sim = r.variants.iter().find(|v| v.name == name).and_then(|v| Some((v, megatron_flops_per_gpu(v, zoo)?)));
+        let Some((v, per_gpu)) = sim else {
+            checks.push(Check { what: format!("{name}: variant present"), simulated: "missing".into(), holds: false });
+            continue;
+        };
+        let tflops = per_gpu / 1e12;
+        checks.push(Check {
+            what: format!("{name}: TFLOP/s per GPU within 15 % of {published}"),
+            simulated: format!("{tflops:.1} ({:+.1} %)", 100.0 * (tflops / published - 1.0)),
+            holds: (tflops / published - 1.0).abs() <= 0.15,
+        });
+        if let Some(agg) = aggregate {
+            let pflops = tflops * f64::from(v.gpus) / 1e3;
+            checks.push(Check {
+                what: format!("{name}: aggregate PFLOP/s within 15 % of {agg}"),
+                simulated: format!("{pflops:.0} ({:+.1} %)", 100.0 * (pflops / agg - 1.0)),
+                holds: (pflops / agg - 1.0).abs() <= 0.15,
+            });
+        }
+    }
+    checks
+}
 
 fn noniid_checks(r: &RunReport) -> Vec<Check> {
     let fin = |name: &str| variant(r, name).map(|v| v.summary.final_objective);
@@ -382,19 +472,32 @@ fn essp_checks(r: &RunReport) -> Vec<Check> {
 /// If the scenario is invalid, its data is missing, or the run fails.
 pub fn run_claim(claim: &'static Claim, data_dir: &DataDir) -> Result<Outcome> {
     let parsed = scenario::parse(claim.scenario_text, claim.scenario_path)?;
-    let report = match plan(parsed, claim.scenario_text, claim.scenario_path, data_dir, None)? {
+    let running = || format!("running {}", claim.scenario_path);
+    let (report, seed) = match plan(parsed, claim.scenario_text, claim.scenario_path, data_dir, None)? {
         Plan::ParameterServer(prepared) => {
-            let outcomes = execute(&prepared, &|_| {}).with_context(|| format!("running {}", claim.scenario_path))?;
-            report(&prepared, &outcomes)
+            let outcomes = execute(&prepared, &|_| {}).with_context(running)?;
+            (ClaimReport::Training(report(&prepared, &outcomes)), prepared.seed)
         }
         Plan::Strads(prepared) => {
-            let runs = crate::strads::execute(&prepared).with_context(|| format!("running {}", claim.scenario_path))?;
-            crate::strads::report(&prepared, &runs)
+            let runs = crate::strads::execute(&prepared).with_context(running)?;
+            (ClaimReport::Training(crate::strads::report(&prepared, &runs)), prepared.seed)
+        }
+        Plan::Dnn(prepared) => {
+            let runs = crate::dnn::execute(&prepared)
+                .map_err(|(variant, e)| anyhow::anyhow!("variant {variant:?}: {e}"))
+                .with_context(running)?;
+            let report = crate::dnn::report(&prepared, &runs);
+            let scaling = crate::dnn::throughput_plot(&prepared, &report);
+            (ClaimReport::Dnn { report, scaling, trace: crate::dnn::trace(&prepared, &runs) }, prepared.seed)
         }
         Plan::Collectives(_) => bail!("{} is not a training scenario", claim.scenario_path),
     };
-    let checks = (claim.check)(&report);
-    Ok(Outcome { claim, report, checks })
+    let checks = match (&claim.check, &report) {
+        (Checks::Training(f), ClaimReport::Training(r)) => f(r),
+        (Checks::Dnn(f), ClaimReport::Dnn { report, .. }) => f(report),
+        _ => bail!("{}: the claim's checks do not fit its scenario's kind", claim.scenario_path),
+    };
+    Ok(Outcome { claim, report, seed, checks })
 }
 
 /// `REPRODUCTIONS.md`: per claim, the published figure, the simulated figures and the verdict.
@@ -412,18 +515,25 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
     for o in outcomes {
         let c = o.claim;
         s += &format!("\n## {}\n\n{}\n\n- **Source:** {}\n- **Published:** {}\n", c.id, c.title, c.source, c.published);
-        s += &format!("- **Scenario:** `{}` (seed {})\n\n", c.scenario_path, o.report.seed);
+        s += &format!("- **Scenario:** `{}` (seed {})\n\n", c.scenario_path, o.seed);
         s += "| check | simulated | holds |\n|---|---|---|\n";
         for k in &o.checks {
             s += &format!("| {} | {} | {} |\n", k.what, k.simulated, if k.holds { "yes" } else { "**no**" });
         }
-        if o.report.variants.iter().any(|v| v.summary.strads.is_some()) {
-            s += &strads_table(&o.report);
+        let report = match &o.report {
+            ClaimReport::Dnn { report, .. } => {
+                s += &dnn_table(report);
+                continue;
+            }
+            ClaimReport::Training(r) => r,
+        };
+        if report.variants.iter().any(|v| v.summary.strads.is_some()) {
+            s += &strads_table(report);
             continue;
         }
         s += &format!("\n| variant | time to target {} | final objective | WAN MB | WAN USD | staleness mean / variance |\n|---|---|---|---|---|---|\n",
-            o.report.target_objective.map_or(String::new(), |t| format!("({t})")));
-        for v in &o.report.variants {
+            report.target_objective.map_or(String::new(), |t| format!("({t})")));
+        for v in &report.variants {
             let m = &v.summary;
             s += &format!(
                 "| {} | {} | {:.4} | {:.1} | {:.4} | {:.2} / {:.2} |\n",
@@ -436,6 +546,35 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
                 m.staleness_variance
             );
         }
+    }
+    s
+}
+
+/// The variant table of a DNN training claim: split, iteration time, throughput, utilization, bubble and
+/// memory.
+fn dnn_table(report: &DnnReport) -> String {
+    let mut s = String::from(
+        "\n| variant | model | GPUs | d × t × p | micro-batches | iteration | tokens/s | MFU | HFU | bubble | \
+         peak memory / GPU |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for v in &report.variants {
+        s += &format!(
+            "| {} | {} | {} | {} × {} × {} | {} | {:.2} s | {:.0} | {:.1} % | {:.1} % | {:.1} % | {:.1} of {:.1} GiB |\n",
+            v.name,
+            v.model,
+            v.gpus,
+            v.data_parallel,
+            v.tensor_parallel,
+            v.pipeline_parallel,
+            v.micro_batches,
+            v.iteration_time_s,
+            v.tokens_per_s,
+            100.0 * v.mfu,
+            100.0 * v.hfu,
+            100.0 * v.pipeline_bubble_fraction,
+            v.peak_memory_bytes as f64 / (1u64 << 30) as f64,
+            v.memory_capacity_bytes as f64 / (1u64 << 30) as f64
+        );
     }
     s
 }

@@ -90,12 +90,7 @@ pub fn prepare(
     data_dir: &DataDir,
     seed: Option<u64>,
 ) -> Result<Prepared, ScenarioError> {
-    let err = |path: &str, message: String| ScenarioError {
-        file: file_name.into(),
-        position: locate(text, path),
-        path: path.into(),
-        message,
-    };
+    let err = crate::scenario::field_error(file_name, text);
     let seed = seed.unwrap_or(file.seed);
     let workload = match &file.workload {
         WorkloadSpec::LogisticRegression { .. } => "LogisticRegression",
@@ -110,8 +105,8 @@ pub fn prepare(
                     .into(),
             ))
         }
-        WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => {
-            unreachable!("collective workloads are planned by crate::collectives and crate::phases")
+        WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } | WorkloadSpec::Dnn { .. } => {
+            unreachable!("planned by crate::collectives, crate::phases and crate::dnn")
         }
     };
     let (Some(runtime), Some(deployment_spec)) = (&file.runtime, &file.deployment) else {
@@ -199,6 +194,9 @@ pub fn prepare(
         }
         if let Some(field) = v.strads_field() {
             return Err(verr(field, "only a Strads runtime takes this override; this is a ParameterServer".into()));
+        }
+        if let Some(field) = v.dnn_field() {
+            return Err(verr(field, "only a Training runtime takes this override; this is a ParameterServer".into()));
         }
         let config = PsConfig {
             consistency: consistency_of(v.consistency.unwrap_or(consistency)),
@@ -328,6 +326,7 @@ pub(crate) fn workload_field(w: &WorkloadSpec, field: &str) -> String {
         WorkloadSpec::Lda { .. } => format!("Lda.{field}"),
         WorkloadSpec::Collective { .. } => format!("Collective.{field}"),
         WorkloadSpec::CollectivePhases { .. } => format!("CollectivePhases.{field}"),
+        WorkloadSpec::Dnn { .. } => format!("Dnn.{field}"),
     }
 }
 
@@ -420,8 +419,9 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
     }
 }
 
-/// Plans any scenario: a parameter-server run ([`prepare`]) or a collective benchmark
-/// ([`crate::collectives::prepare`]).
+/// Plans any scenario: a parameter-server run ([`prepare`]), a STRADS run
+/// ([`crate::strads::prepare`]), a DNN training run ([`crate::dnn::prepare`]) or a collective
+/// benchmark ([`crate::collectives::prepare`], [`crate::phases::prepare`]).
 ///
 /// # Errors
 /// As the planner of the scenario's workload.
@@ -439,6 +439,16 @@ pub fn plan(
         WorkloadSpec::CollectivePhases { .. } => {
             crate::phases::prepare(file, text, file_name, seed).map(Plan::Collectives)
         }
+        WorkloadSpec::Dnn { .. } => crate::dnn::prepare(file, text, file_name, seed).map(Plan::Dnn),
+        _ if matches!(file.runtime, Some(RuntimeSpec::Training { .. })) => Err(ScenarioError {
+            file: file_name.into(),
+            position: locate(text, "runtime"),
+            path: "runtime".into(),
+            message: format!(
+                "a Training runtime trains a Dnn workload; this is {}",
+                workload_field(&file.workload, "").trim_end_matches('.')
+            ),
+        }),
         _ if matches!(file.runtime, Some(RuntimeSpec::Strads { .. })) => {
             crate::strads::prepare(file, text, file_name, data_dir, seed).map(Plan::Strads)
         }
@@ -454,6 +464,8 @@ pub enum Plan {
     Collectives(crate::collectives::PreparedCollectives),
     /// STRADS scheduled model parallelism.
     Strads(crate::strads::PreparedStrads),
+    /// DNN training with data, tensor and pipeline parallelism.
+    Dnn(crate::dnn::PreparedDnn),
 }
 
 /// The compute device and platform of `spec`; errors name fields under `prefix`. `seed` draws
@@ -799,8 +811,8 @@ pub(crate) fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Resu
                 .map_err(|e| (path.clone(), format!("{}: {e}", dir.join("reuters.ldac").display())))?;
             Ok(Data::Corpus(Arc::new(corpus)))
         }
-        WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => {
-            unreachable!("collective workloads load no data")
+        WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } | WorkloadSpec::Dnn { .. } => {
+            unreachable!("collective and DNN workloads load no data")
         }
     }
 }

@@ -2,8 +2,9 @@
 //! errors that name the file, line, column and field path.
 //!
 //! A scenario is a **platform** (hosts and topology), a **workload** (an ML program on a data
-//! set), a **runtime** (the parameter server and its consistency model), a **deployment** (where
-//! workers and server shards run), optional **stragglers**, optional **variants** that override
+//! set, a collective benchmark, or a DNN), a **runtime** (a parameter server and its consistency
+//! model, STRADS, or DNN training's split and schedule), a **deployment** (where workers and server
+//! shards run; not for collectives or DNN training), optional **stragglers**, optional **variants** that override
 //! fields and run side by side on the same platform, and a `seed`. Every physical quantity
 //! carries its unit (see [`crate::units`]). Unknown fields are errors.
 
@@ -26,7 +27,7 @@ pub struct ScenarioFile {
     pub platform: PlatformSpec,
     /// The ML program and its data.
     pub workload: WorkloadSpec,
-    /// The distributed runtime (required by the parameter-server workloads).
+    /// The distributed runtime (required by the parameter-server, STRADS and DNN workloads).
     #[serde(default)]
     pub runtime: Option<RuntimeSpec>,
     /// Placement of workers and server shards (required by the parameter-server workloads).
@@ -96,6 +97,9 @@ pub struct HostSpec {
     /// Fixed cost of one kernel launch, e.g. `"5 us"` (default 0 without a catalogue GPU).
     #[serde(default)]
     pub launch_overhead: Option<Duration>,
+    /// Power drawn while computing [W], for DNN training energy (default: the catalogue GPU's TDP).
+    #[serde(default)]
+    pub power_watts: Option<f64>,
 }
 
 /// Network sharing models (see `sim_core::flow::NetworkModel`).
@@ -463,6 +467,32 @@ pub enum WorkloadSpec {
         #[serde(default = "one_u32")]
         chunks: u32,
     },
+    /// A DNN trained with data, tensor and pipeline parallelism (`Training` runtime only): one
+    /// iteration (forward, backward, optimizer step over one global batch) is simulated per variant.
+    /// Give exactly one of `model`, `hf_config` and `astra`.
+    Dnn {
+        /// A model of the built-in zoo (`workloads::dnn::ZOO`), e.g. `"gpt3-175b"`, `"llama2-7b"`,
+        /// `"resnet50"`, `"dlrm"`.
+        #[serde(default)]
+        model: Option<String>,
+        /// A Hugging Face `config.json` of a GPT-2, BERT, Llama or Qwen2 model, relative to the
+        /// scenario file's directory.
+        #[serde(default)]
+        hf_config: Option<String>,
+        /// An ASTRA-sim 1.0 text workload: a file shipped with ASTRA-sim by name (e.g.
+        /// `"microAllReduce.txt"`, see `workloads::dnn::astra::builtin_workloads`), or a path relative
+        /// to the scenario file's directory. Its times and sizes are one NPU's; run it with
+        /// `pipeline: 1` and `micro_batch: 1`.
+        #[serde(default)]
+        astra: Option<String>,
+        /// Samples per iteration (required for `model` and `hf_config`; an ASTRA-sim workload's
+        /// batch is one sample per data-parallel replica).
+        #[serde(default)]
+        global_batch: Option<u64>,
+        /// Training sequence length [tokens] of a transformer (default: the config's context length).
+        #[serde(default)]
+        sequence: Option<u64>,
+    },
     /// Matrix factorisation by SGD.
     MatrixFactorization {
         /// Ratings source.
@@ -635,6 +665,58 @@ pub enum RuntimeSpec {
         #[serde(default = "default_overhead")]
         message_overhead_bytes: u32,
     },
+    /// DNN training (`Dnn` workload only): how the job is split over the platform's GPUs and
+    /// scheduled (`sim_core::training::TrainingConfig`). GPUs are the platform's first
+    /// `data × tensor × pipeline` hosts, in Megatron-LM's rank order (tensor fastest, then data,
+    /// then pipeline), so a tensor-parallel group of 8 fills one DGX node.
+    Training {
+        /// Parallel degrees.
+        split: SplitSpec,
+        /// Samples per micro-batch (default 1).
+        #[serde(default = "one")]
+        micro_batch: u64,
+        /// Pipeline schedule (default `OneFOneB`).
+        #[serde(default)]
+        schedule: ScheduleSpec,
+        /// Activation recomputation (default `None`).
+        #[serde(default)]
+        recompute: RecomputeSpec,
+        /// ZeRO sharding of the data-parallel replicas' model states (default `None`).
+        #[serde(default)]
+        zero: ZeroSpec,
+        /// Megatron-LM's sequence parallelism for the replicated activations (default false).
+        #[serde(default)]
+        sequence_parallel: bool,
+        /// Layers of each pipeline stage, in order (default: as even as possible).
+        #[serde(default)]
+        stage_layers: Option<Vec<u32>>,
+        /// Gradient bucket size, e.g. `"25 MiB"` (default 25 MiB, as PyTorch DDP; `"0 B"`: one
+        /// bucket per layer).
+        #[serde(default)]
+        gradient_bucket: Option<Size>,
+        /// Whether gradient collectives overlap the backward pass (default true).
+        #[serde(default = "yes")]
+        overlap_gradients: bool,
+        /// Algorithm of the data-parallel all-reduce (default `Ring`).
+        #[serde(default)]
+        all_reduce: Option<AllReduceFile>,
+        /// Megatron-LM's scatter/gather of pipeline sends across the tensor-parallel ranks
+        /// (default true).
+        #[serde(default = "yes")]
+        scatter_gather: bool,
+        /// Compute efficiency in (0, 1], replacing the hosts' (default: the hosts').
+        #[serde(default)]
+        compute_efficiency: Option<f64>,
+        /// Energy of one bit crossing one link [pJ/bit] (default: the optical chiplet's mean
+        /// transmit + receive energy on `OpticalFabric` and `CircuitSwitched` platforms, 0 elsewhere:
+        /// the catalogue has no per-bit figure for electrical links).
+        #[serde(default)]
+        link_energy_pj_per_bit: Option<f64>,
+        /// Whether variants go into `trace.json` (default: those with at most 256 GPUs; `true`:
+        /// all; `false`: none, and no file).
+        #[serde(default)]
+        trace: Option<bool>,
+    },
 }
 
 fn default_strads_key_bytes() -> u32 {
@@ -642,6 +724,55 @@ fn default_strads_key_bytes() -> u32 {
 }
 fn default_items_per_round() -> u32 {
     256
+}
+
+/// Parallel degrees of a `Training` runtime.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SplitSpec {
+    /// Data-parallel degree: model replicas (default 1).
+    #[serde(default = "one_u32")]
+    pub data: u32,
+    /// Tensor-parallel degree: GPUs sharing each layer (default 1).
+    #[serde(default = "one_u32")]
+    pub tensor: u32,
+    /// Pipeline-parallel degree: stages (default 1).
+    #[serde(default = "one_u32")]
+    pub pipeline: u32,
+}
+
+/// Pipeline schedules (`sim_core::training::PipelineSchedule`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum ScheduleSpec {
+    /// One forward, one backward (PipeDream-Flush; Narayanan et al. SC'21).
+    #[default]
+    OneFOneB,
+    /// All forwards, then all backwards (Huang et al., NeurIPS 2019).
+    GPipe,
+}
+
+/// Activation recomputation (`sim_core::training::Recomputation`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum RecomputeSpec {
+    /// Keep every activation.
+    #[default]
+    None,
+    /// Recompute attention's score-sized activations (Korthikanti et al. 2022).
+    Selective,
+    /// Keep each layer's input only and recompute its forward pass.
+    Full,
+}
+
+/// ZeRO sharding (`sim_core::training::ZeroStage`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum ZeroSpec {
+    /// Every replica holds all model states.
+    #[default]
+    None,
+    /// ZeRO-1: optimizer states sharded; gradients reduce-scattered, weights all-gathered.
+    Optimizer,
+    /// ZeRO-3: weights, gradients and optimizer states sharded; weights gathered per use.
+    Full,
 }
 
 /// A seeded synthetic sparse design with correlated feature blocks (see
@@ -864,6 +995,33 @@ pub struct VariantSpec {
     /// Overrides a `Strads` runtime's `rounds`.
     #[serde(default)]
     pub rounds: Option<u64>,
+    /// `Training` runtime: the parallel degrees.
+    #[serde(default)]
+    pub split: Option<SplitSpec>,
+    /// `Training` runtime: samples per micro-batch.
+    #[serde(default)]
+    pub micro_batch: Option<u64>,
+    /// `Training` runtime: the pipeline schedule.
+    #[serde(default)]
+    pub schedule: Option<ScheduleSpec>,
+    /// `Training` runtime: activation recomputation.
+    #[serde(default)]
+    pub recompute: Option<RecomputeSpec>,
+    /// `Training` runtime: ZeRO sharding.
+    #[serde(default)]
+    pub zero: Option<ZeroSpec>,
+    /// `Training` runtime: sequence parallelism.
+    #[serde(default)]
+    pub sequence_parallel: Option<bool>,
+    /// `Training` runtime: layers of each pipeline stage.
+    #[serde(default)]
+    pub stage_layers: Option<Vec<u32>>,
+    /// `Dnn` workload: another model of the zoo.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// `Dnn` workload: samples per iteration.
+    #[serde(default)]
+    pub global_batch: Option<u64>,
 }
 
 /// Gaia's Approximate Synchronous Parallel (Hsieh et al., NSDI 2017, §3; see
@@ -929,6 +1087,24 @@ impl VariantSpec {
         .next()
     }
 
+    /// The first field set that only a `Training` runtime or `Dnn` workload takes, if any.
+    pub fn dnn_field(&self) -> Option<&'static str> {
+        [
+            self.split.map(|_| "split"),
+            self.micro_batch.map(|_| "micro_batch"),
+            self.schedule.map(|_| "schedule"),
+            self.recompute.map(|_| "recompute"),
+            self.zero.map(|_| "zero"),
+            self.sequence_parallel.map(|_| "sequence_parallel"),
+            self.stage_layers.as_ref().map(|_| "stage_layers"),
+            self.model.as_ref().map(|_| "model"),
+            self.global_batch.map(|_| "global_batch"),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
     /// A variant that overrides nothing.
     pub fn named(name: impl Into<String>) -> Self {
         VariantSpec { name: name.into(), ..Self::default() }
@@ -976,6 +1152,12 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// A maker of errors at field paths of `text`, the scenario read from `file`: each names the path
+/// and, where [`locate`] finds it, its line and column.
+pub fn field_error<'a>(file: &'a str, text: &'a str) -> impl Fn(&str, String) -> ScenarioError + 'a {
+    move |path, message| ScenarioError { file: file.into(), position: locate(text, path), path: path.into(), message }
+}
 
 /// Parses scenario `text` read from `file` (used in messages only).
 ///

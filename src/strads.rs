@@ -24,8 +24,7 @@ use crate::run::{
     stragglers, variant_platform, workload_field, Data, VariantPlatformError,
 };
 use crate::scenario::{
-    locate, DataDir, RuntimeSpec, ScenarioError, ScenarioFile, SchedulerSpec, SyntheticDesignSpec, VariantSpec,
-    WorkloadSpec,
+    DataDir, RuntimeSpec, ScenarioError, ScenarioFile, SchedulerSpec, SyntheticDesignSpec, VariantSpec, WorkloadSpec,
 };
 
 /// The sequential reference solver stops at this KKT violation (objective units of `λ`).
@@ -86,12 +85,7 @@ pub fn prepare(
     data_dir: &DataDir,
     seed: Option<u64>,
 ) -> Result<PreparedStrads, ScenarioError> {
-    let err = |path: &str, message: String| ScenarioError {
-        file: file_name.into(),
-        position: locate(text, path),
-        path: path.into(),
-        message,
-    };
+    let err = crate::scenario::field_error(file_name, text);
     let seed = seed.unwrap_or(file.seed);
     let Some(RuntimeSpec::Strads {
         rounds,
@@ -241,7 +235,7 @@ pub fn prepare(
             v.collective.map(|_| "collective"),
             v.ocs.as_ref().map(|_| "ocs"),
         ];
-        if let Some(field) = ps_only.into_iter().flatten().next() {
+        if let Some(field) = ps_only.into_iter().flatten().next().or(v.dnn_field()) {
             return Err(verr(field, "not a Strads setting (use scheduler, set_size, pipeline_depth, rounds)".into()));
         }
         if !is_lasso {

@@ -207,6 +207,38 @@ fn bad_scenarios_are_reported_with_position_and_field() {
             "7:9: platform.topology:",
             "a CollectivePhases workload runs on a CircuitSwitched topology",
         ),
+        (
+            "dnn_out_of_memory.ron",
+            "10:9: runtime.Training.split:",
+            "does not fit: GPU node0/gpu0 (rank 0) needs 2609.20 GiB but holds 74.51 GiB (weights 325.25 GiB",
+        ),
+        (
+            "dnn_variant_out_of_memory.ron",
+            "12:23: variants[1].split:",
+            "does not fit: GPU node0/gpu0 (rank 0) needs 102.94 GiB but holds 74.51 GiB",
+        ),
+        (
+            "dnn_two_model_sources.ron",
+            "7:40: workload.Dnn.hf_config:",
+            "give exactly one of model, hf_config and astra (given: model, hf_config)",
+        ),
+        ("dnn_unknown_model.ron", "7:19: workload.Dnn.model:", "no model \"gpt-5\" in the zoo (known: llama-2-7b"),
+        (
+            "dnn_batch_not_divisible.ron",
+            "8:34: workload.Dnn.global_batch:",
+            "global batch 100 is not a positive multiple of data-parallel degree 8 × micro-batch size 1",
+        ),
+        (
+            "dnn_too_few_gpus.ron",
+            "9:23: runtime.Training.split:",
+            "the split needs 32 GPUs (data × tensor × pipeline) but the platform has 8",
+        ),
+        (
+            "dnn_training_runtime_for_logreg.ron",
+            "9:5: runtime:",
+            "a Training runtime trains a Dnn workload; this is LogisticRegression",
+        ),
+        ("dnn_variant_consistency.ron", "11:27: variants[1].consistency:", "not a Training setting"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
@@ -257,4 +289,100 @@ fn essp_and_d_mod_k_routing_run_from_a_scenario() {
         assert_eq!(v["staleness_violations"], 0, "{name}");
         assert!(v["staleness_max"].as_u64().unwrap() <= 3, "{name}");
     }
+}
+
+/// Runs `scenarios/dnn_llama2_7b.ron` with `threads` threads into a fresh directory; returns it.
+fn dnn_run(threads: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = repo().join("scenarios/dnn_llama2_7b.ron");
+    let out = clustersim(dir.path(), &["run", scenario.to_str().unwrap(), "--out", "out"], threads);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+/// A DNN training scenario writes its summary, table, plots and Perfetto trace, byte-identical with
+/// 1 and 2 threads, and its figures are consistent with one another.
+#[test]
+fn dnn_scenario_outputs_are_complete_consistent_and_deterministic() {
+    let (one, two) = (dnn_run(1), dnn_run(2));
+    let mut expected: Vec<&str> = clustersim::output::DNN_FILES.into_iter().chain(["trace.json"]).collect();
+    expected.sort();
+    let mut written: Vec<String> = std::fs::read_dir(one.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    written.sort();
+    assert_eq!(written, expected);
+    for file in &expected {
+        let a = std::fs::read(one.path().join("out").join(file)).unwrap();
+        let b = std::fs::read(two.path().join("out").join(file)).unwrap();
+        assert!(a == b, "{file} differs between 1 and 2 threads");
+    }
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(one.path().join("out/summary.json")).unwrap()).unwrap();
+    for v in s["variants"].as_array().unwrap() {
+        let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+        let name = v["name"].as_str().unwrap();
+        let t = f("iteration_time_s");
+        // The per-GPU means decompose the iteration.
+        let sum = f("compute_s") + f("exposed_communication_s") + f("bubble_s");
+        assert!((sum / t - 1.0).abs() < 1e-9, "{name}: {sum} vs {t}");
+        assert!((f("tokens_per_s") - f("global_batch") * 4096.0 / t).abs() <= 1e-6 * f("tokens_per_s"), "{name}");
+        assert!(f("mfu") > 0.0 && f("mfu") <= f("hfu") && f("hfu") < 1.0, "{name}");
+        assert!(f("peak_memory_bytes") <= f("memory_capacity_bytes"), "{name}");
+        // Busy GPUs at the H100's 700 W TDP.
+        assert!((f("gpu_energy_j") - 700.0 * f("compute_s") * f("gpus")).abs() <= 1e-6 * f("gpu_energy_j"), "{name}");
+        let optical = name.contains("optical");
+        // Link energy: 5.26 pJ/bit on optical chiplets, none counted for electrical links.
+        assert_eq!(f("link_energy_j") > 0.0, optical, "{name}");
+    }
+    let trace: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(one.path().join("out/trace.json")).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let cats: std::collections::BTreeSet<&str> = events.iter().filter_map(|e| e["cat"].as_str()).collect();
+    assert_eq!(cats.into_iter().collect::<Vec<_>>(), ["collective", "compute", "optimizer", "send", "wait"]);
+}
+
+/// A model read from a Hugging Face config file trains exactly as the same model from the zoo.
+#[test]
+fn a_hugging_face_config_trains_as_the_zoo_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = repo().join("workloads/data/dnn_models/hf_config/meta-llama_Llama-2-7b-hf.config.json");
+    std::fs::copy(&config, dir.path().join("llama.json")).unwrap();
+    let scenario = |source: &str| {
+        format!(
+            "(name: \"hf\", seed: 1, platform: (topology: DgxNode(node: \"dgx-h100\")), \
+             workload: Dnn({source}, global_batch: 16, sequence: 2048), \
+             runtime: Training(split: (data: 2, tensor: 4), recompute: Selective, trace: false))"
+        )
+    };
+    let mut times = Vec::new();
+    for (file, source) in [("hf.ron", "hf_config: \"llama.json\""), ("zoo.ron", "model: \"llama-2-7b\"")] {
+        std::fs::write(dir.path().join(file), scenario(source)).unwrap();
+        let out = clustersim(dir.path(), &["run", file, "--out", file], 1);
+        assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+        let s: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(file).join("summary.json")).unwrap()).unwrap();
+        let v = &s["variants"][0];
+        assert_eq!(v["tokens_per_s"].as_f64().unwrap(), 16.0 * 2048.0 / v["iteration_time_s"].as_f64().unwrap());
+        assert!(!dir.path().join(file).join("trace.json").exists(), "trace: false writes no trace");
+        times.push((
+            v["iteration_time_s"].clone(),
+            v["peak_memory_bytes"].clone(),
+            v["model_flops_per_iteration"].clone(),
+        ));
+    }
+    assert_eq!(times[0], times[1]);
+}
+
+/// The DNN scenario's summary: `UPDATE_GOLDEN=1 cargo test` regenerates it on purpose.
+#[test]
+fn dnn_summary_matches_golden() {
+    let golden = repo().join("tests/golden/dnn_llama2_7b.summary.json");
+    let got = std::fs::read_to_string(dnn_run(2).path().join("out/summary.json")).unwrap();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&golden).expect("golden file exists (UPDATE_GOLDEN=1 creates it)");
+    assert!(got == want, "summary.json differs from {}; if intended, rerun with UPDATE_GOLDEN=1", golden.display());
 }

@@ -16,7 +16,7 @@ fn run(text: &str) -> CollectiveReport {
     let file = scenario::parse(text, "test.ron").unwrap_or_else(|e| panic!("{e}"));
     let plan = match plan(file, text, "test.ron", &DataDir::resolve(None), None) {
         Ok(Plan::Collectives(p)) => p,
-        Ok(Plan::ParameterServer(_) | Plan::Strads(_)) => panic!("not a collective scenario"),
+        Ok(Plan::ParameterServer(_) | Plan::Strads(_) | Plan::Dnn(_)) => panic!("not a collective scenario"),
         Err(e) => panic!("{e}"),
     };
     clustersim::collectives::execute(&plan, &|| ()).unwrap()

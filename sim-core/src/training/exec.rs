@@ -274,6 +274,131 @@ struct Sim<'a> {
 
 const TRANSFER: u32 = 1 << 31;
 
+/// What [`run_iteration`] checks before it simulates anything: the configuration, the stage split
+/// and every device's memory.
+struct Setup {
+    /// Devices in rank order.
+    devices: Vec<NodeId>,
+    /// Micro-batches per iteration.
+    micro_batches: u64,
+    /// Layer range of each stage.
+    split: Vec<std::ops::Range<usize>>,
+    /// Per stage: peak memory, parameters updated by one device, parameters held by one device.
+    memory: Vec<(MemoryUse, f64, f64)>,
+    /// Per stage: gradient buckets.
+    buckets: Vec<Vec<Bucket>>,
+    /// Per stage: bytes one micro-batch sends to the next stage.
+    boundary_bytes: Vec<u64>,
+    /// FLOPs executed in one iteration, recomputation included.
+    hardware_flops: f64,
+}
+
+/// Checks that `job` can run under `config` on `platform` without simulating it: the degrees,
+/// micro-batch size, efficiency, devices, global batch, stage split and every device's memory.
+/// Cheap (no flows), so a front end can reject a split before running anything.
+///
+/// # Errors
+/// As [`run_iteration`], except routing and collective errors, which only a run finds.
+pub fn check_iteration(platform: &Platform, job: &TrainingJob, config: &TrainingConfig) -> Result<(), TrainingError> {
+    setup(platform, job, config).map(|_| ())
+}
+
+fn setup(platform: &Platform, job: &TrainingJob, config: &TrainingConfig) -> Result<Setup, TrainingError> {
+    let par = config.parallelism;
+    let (d, t, p) = (par.data, par.tensor, par.pipeline);
+    if d == 0 || t == 0 || p == 0 {
+        return Err(TrainingError::ZeroDegree);
+    }
+    if config.micro_batch_size == 0 {
+        return Err(TrainingError::ZeroMicroBatch);
+    }
+    if let Some(e) = config.compute_efficiency {
+        if !(e > 0.0 && e <= 1.0) {
+            return Err(TrainingError::Efficiency(e));
+        }
+    }
+    let mut devices: Vec<NodeId> = match &config.devices {
+        Some(list) => list.clone(),
+        None => platform.hosts(),
+    };
+    let need = par.devices();
+    if (devices.len() as u64) < need || (config.devices.is_some() && devices.len() as u64 != need) {
+        return Err(TrainingError::DeviceCount { need, have: devices.len() as u64 });
+    }
+    devices.truncate(need as usize);
+    let mut seen = std::collections::BTreeSet::new();
+    for &n in &devices {
+        if n.index() >= platform.nodes.len() || !platform.is_host(n) {
+            return Err(TrainingError::NotADevice { node: n.0 });
+        }
+        if !seen.insert(n) {
+            return Err(TrainingError::DuplicateDevice { device: platform.nodes[n.index()].name.clone() });
+        }
+    }
+    let per_replica = u64::from(d) * config.micro_batch_size;
+    if job.global_batch == 0
+        || job.global_batch % per_replica != 0
+        || job.global_batch / per_replica > u64::from(u32::MAX)
+    {
+        return Err(TrainingError::Batch {
+            global_batch: job.global_batch,
+            data: d,
+            micro_batch: config.micro_batch_size,
+        });
+    }
+    let m = job.global_batch / per_replica;
+    let split = stage_split(job.layers.len(), p, config.stage_layers.as_deref())?;
+
+    let mut setup = Setup {
+        devices,
+        micro_batches: m,
+        split,
+        memory: Vec::with_capacity(p as usize),
+        buckets: Vec::with_capacity(p as usize),
+        boundary_bytes: Vec::with_capacity(p as usize),
+        hardware_flops: 0.0,
+    };
+    for s in 0..p {
+        let layers = &job.layers[setup.split[s as usize].clone()];
+        let buckets = make_buckets(job, layers, config);
+        let largest = buckets.iter().map(|b| b.1).fold(0.0, f64::max);
+        let use_ = stage_memory(job, layers, config, s, m, largest);
+        let params: f64 = layers.iter().map(|l| l.parameters as f64 * tp_share(l, t)).sum();
+        let updated = if config.zero == ZeroStage::None { params } else { params / f64::from(d) };
+        setup.memory.push((use_, updated, params));
+        setup.buckets.push(buckets.into_iter().map(|(b, _)| b).collect());
+        let last = layers.last().expect("every stage has a layer");
+        setup.boundary_bytes.push((last.output_bytes * config.micro_batch_size as f64).ceil() as u64);
+        let b = job.global_batch as f64;
+        for l in layers {
+            // A split layer's ranks share its work; a replicated one is computed by all t.
+            let share = tp_share(l, t) * f64::from(t);
+            let recompute = match config.recomputation {
+                Recomputation::None => 0.0,
+                Recomputation::Selective => l.attention_flops,
+                Recomputation::Full => l.forward_flops,
+            };
+            setup.hardware_flops += (l.forward_flops + l.backward_flops + recompute) * share * b;
+        }
+    }
+    for r in 0..need {
+        let (_, s, _) = par.coordinates(r);
+        let node = setup.devices[r as usize];
+        let device = platform.device(node).expect("checked to be a host");
+        let (use_, _, _) = setup.memory[s as usize];
+        if use_.total() > device.memory_bytes {
+            return Err(TrainingError::OutOfMemory {
+                device: platform.nodes[node.index()].name.clone(),
+                rank: r,
+                need: use_.total(),
+                capacity: device.memory_bytes,
+                memory: use_,
+            });
+        }
+    }
+    Ok(setup)
+}
+
 /// Runs one training iteration of `job` under `config` on `platform`, with the network sharing
 /// `model` and paths chosen by `selection`.
 ///
@@ -290,52 +415,10 @@ pub fn run_iteration(
 ) -> Result<TrainingRun, TrainingError> {
     let par = config.parallelism;
     let (d, t, p) = (par.data, par.tensor, par.pipeline);
-    if d == 0 || t == 0 || p == 0 {
-        return Err(TrainingError::ZeroDegree);
-    }
-    if config.micro_batch_size == 0 {
-        return Err(TrainingError::ZeroMicroBatch);
-    }
-    if let Some(e) = config.compute_efficiency {
-        if !(e > 0.0 && e <= 1.0) {
-            return Err(TrainingError::Efficiency(e));
-        }
-    }
-    let devices: Vec<NodeId> = match &config.devices {
-        Some(list) => list.clone(),
-        None => platform.hosts(),
-    };
     let need = par.devices();
-    if (devices.len() as u64) < need || (config.devices.is_some() && devices.len() as u64 != need) {
-        return Err(TrainingError::DeviceCount { need, have: devices.len() as u64 });
-    }
-    let devices = &devices[..need as usize];
-    let mut seen = std::collections::BTreeSet::new();
-    for &n in devices {
-        if n.index() >= platform.nodes.len() || !platform.is_host(n) {
-            return Err(TrainingError::NotADevice { node: n.0 });
-        }
-        if !seen.insert(n) {
-            return Err(TrainingError::DuplicateDevice { device: platform.nodes[n.index()].name.clone() });
-        }
-    }
-    let per_replica = u64::from(d) * config.micro_batch_size;
-    if job.global_batch == 0 || job.global_batch % per_replica != 0 {
-        return Err(TrainingError::Batch {
-            global_batch: job.global_batch,
-            data: d,
-            micro_batch: config.micro_batch_size,
-        });
-    }
-    let m = job.global_batch / per_replica;
-    if m > u64::from(u32::MAX) {
-        return Err(TrainingError::Batch {
-            global_batch: job.global_batch,
-            data: d,
-            micro_batch: config.micro_batch_size,
-        });
-    }
-    let split = stage_split(job.layers.len(), p, config.stage_layers.as_deref())?;
+    let Setup { devices, micro_batches: m, split, memory, buckets, boundary_bytes, hardware_flops } =
+        setup(platform, job, config)?;
+    let devices = &devices[..];
 
     let mut sim = Sim {
         platform,
@@ -349,10 +432,10 @@ pub fn run_iteration(
         replicas: Vec::new(),
         steps: Vec::new(),
         groups: Vec::new(),
-        buckets: Vec::new(),
+        buckets,
         optimizer_time: Vec::new(),
         gather_bytes: Vec::new(),
-        boundary_bytes: Vec::new(),
+        boundary_bytes,
         execs: Vec::new(),
         free_execs: Vec::new(),
         transfers: Vec::new(),
@@ -368,48 +451,6 @@ pub fn run_iteration(
         d,
         t,
     };
-
-    // Buckets, optimizer and memory per stage; memory checked before anything runs.
-    let mut memory = Vec::with_capacity(p as usize);
-    let mut hardware_flops = 0.0;
-    for s in 0..p {
-        let layers = &job.layers[split[s as usize].clone()];
-        let buckets = make_buckets(job, layers, config);
-        let largest = buckets.iter().map(|b| b.1).fold(0.0, f64::max);
-        let use_ = stage_memory(job, layers, config, s, m, largest);
-        let params: f64 = layers.iter().map(|l| l.parameters as f64 * tp_share(l, t)).sum();
-        let updated = if config.zero == ZeroStage::None { params } else { params / f64::from(d) };
-        memory.push((use_, updated, params));
-        sim.buckets.push(buckets.into_iter().map(|(b, _)| b).collect());
-        let last = layers.last().expect("every stage has a layer");
-        sim.boundary_bytes.push((last.output_bytes * config.micro_batch_size as f64).ceil() as u64);
-        let b = job.global_batch as f64;
-        for l in layers {
-            // A split layer's ranks share its work; a replicated one is computed by all t.
-            let share = tp_share(l, t) * f64::from(t);
-            let recompute = match config.recomputation {
-                Recomputation::None => 0.0,
-                Recomputation::Selective => l.attention_flops,
-                Recomputation::Full => l.forward_flops,
-            };
-            hardware_flops += (l.forward_flops + l.backward_flops + recompute) * share * b;
-        }
-    }
-    for r in 0..need {
-        let (_, s, _) = par.coordinates(r);
-        let node = devices[r as usize];
-        let device = platform.device(node).expect("checked to be a host");
-        let (use_, _, _) = memory[s as usize];
-        if use_.total() > device.memory_bytes {
-            return Err(TrainingError::OutOfMemory {
-                device: platform.nodes[node.index()].name.clone(),
-                rank: r,
-                need: use_.total(),
-                capacity: device.memory_bytes,
-                memory: use_,
-            });
-        }
-    }
 
     // Replicas (replica-major within a stage: index = stage · d + replica) and their steps.
     for s in 0..p {

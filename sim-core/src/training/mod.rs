@@ -10,7 +10,7 @@ pub mod memory;
 pub use config::{
     Parallelism, PipelineSchedule, PipelineSends, Recomputation, TensorParallelComm, TrainingConfig, ZeroStage,
 };
-pub use exec::{run_iteration, DeviceAccount, Span, SpanKind, TrainingRun};
+pub use exec::{check_iteration, run_iteration, DeviceAccount, Span, SpanKind, TrainingRun};
 pub use job::{ActivationBytes, GradientCollective, Layer, LayerCollective, LayerTimes, TrainingJob};
 pub use memory::MemoryUse;
 
