@@ -1,6 +1,7 @@
 //! Integration tests of clustersim: the command line end to end, and the runtime on real data.
 //! One test binary (`cargo test --test integration`), organised by module.
 
+mod astra;
 mod cli;
 mod megatron;
 mod ocs;

@@ -217,6 +217,8 @@ struct Group {
     done: u32,
     /// Optimizer finished (and, under ZeRO-1, its gather started).
     optimized: bool,
+    /// Optimizer started.
+    optimizing: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -1026,16 +1028,27 @@ impl Sim<'_> {
         for r in ranks {
             self.acct[r as usize].end = self.acct[r as usize].end.max(now);
         }
-        // A stage without gradient buckets goes straight to its optimizer once every replica is done.
         let stage = rep.stage;
-        if self.buckets[stage as usize].is_empty()
-            && (0..self.d).all(|r| self.replicas[(stage * self.d + r) as usize].finished)
-        {
-            for k in 0..self.t {
-                self.optimize(stage * self.t + k, now);
+        self.maybe_optimize(stage, now);
+        Ok(())
+    }
+
+    /// Starts the optimizer of every group of `stage` whose gradients are all reduced, once every
+    /// replica of the stage has finished its passes: a bucket can be done before its replica's
+    /// last pass ends (with one replica, at once), and the step must not overlap that pass.
+    fn maybe_optimize(&mut self, stage: u32, now: SimTime) {
+        if !(0..self.d).all(|r| self.replicas[(stage * self.d + r) as usize].finished) {
+            return;
+        }
+        let buckets = self.buckets[stage as usize].len();
+        for k in 0..self.t {
+            let g = stage * self.t + k;
+            let gr = &mut self.groups[g as usize];
+            if !gr.optimizing && gr.done as usize == buckets {
+                gr.optimizing = true;
+                self.optimize(g, now);
             }
         }
-        Ok(())
     }
 
     fn optimize(&mut self, g: u32, now: SimTime) {
@@ -1069,9 +1082,7 @@ impl Sim<'_> {
                 let gr = &mut self.groups[group as usize];
                 gr.busy = false;
                 gr.done += 1;
-                if gr.done as usize == self.buckets[stage].len() {
-                    self.optimize(group, now);
-                }
+                self.maybe_optimize(stage as u32, now);
                 self.start_group(group, now)
             }
             Purpose::DpGather { group } => {
