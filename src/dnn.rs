@@ -22,8 +22,8 @@ use rayon::prelude::*;
 use reports::{DnnReport, DnnVariantReport, MemoryBreakdown, SpanCategory, TraceSpan, TraceTrack};
 use sim_core::collective::AllReduceAlgorithm;
 use sim_core::training::{
-    check_iteration, run_iteration, Parallelism, PipelineSchedule, Recomputation, SpanKind, TrainingConfig,
-    TrainingError, TrainingJob, TrainingRun, ZeroStage,
+    check_iteration, run_iteration, Parallelism, PipelineSchedule, Recomputation, SpanKind, TensorParallelComm,
+    TrainingConfig, TrainingError, TrainingJob, TrainingRun, ZeroStage,
 };
 use sim_core::{NetworkModel, PathSelection, Platform, SimTime};
 use workloads::dnn::astra::{builtin_workload, AstraDegrees, AstraWorkload};
@@ -32,12 +32,19 @@ use workloads::dnn::{self, TransformerConfig, ZooModel};
 use crate::run::{nth_variant_field, platform_of};
 use crate::scenario::{
     locate, AllReduceFile, PlatformSpec, RecomputeSpec, RuntimeSpec, ScenarioError, ScenarioFile, ScheduleSpec,
-    SplitSpec, TopologySpec, VariantSpec, WorkloadSpec, ZeroSpec,
+    SplitSpec, TensorParallelCommSpec, TopologySpec, VariantSpec, WorkloadSpec, ZeroSpec,
 };
 
 /// Variants with more GPUs than this get no trace unless the runtime asks for one (`trace: true`):
 /// a trace holds several spans per layer, micro-batch and GPU.
 pub const TRACE_MAX_GPUS: u64 = 256;
+
+/// Largest split accepted [GPUs]: beyond any platform the builders make.
+pub const MAX_GPUS: u64 = 1 << 20;
+
+/// Most micro-batches per pipeline accepted in one iteration: the executor keeps per-micro-batch
+/// state for each replica.
+pub const MAX_MICRO_BATCHES: u64 = 1 << 20;
 
 /// A DNN training scenario ready to run.
 pub struct PreparedDnn {
@@ -104,6 +111,7 @@ pub fn prepare(
         overlap_gradients,
         all_reduce,
         scatter_gather,
+        tensor_parallel_comm,
         compute_efficiency,
         link_energy_pj_per_bit,
         trace,
@@ -145,35 +153,35 @@ pub fn prepare(
     let given: Vec<&str> = sources.into_iter().flatten().collect();
     if given.len() != 1 {
         let at = given.get(1).map_or(w.to_string(), |f| format!("{w}.{f}"));
-        return Err(err(&at, format!("give exactly one of model, hf_config and astra (given: {})", given.join(", "))));
+        let given = if given.is_empty() { "none".to_string() } else { given.join(", ") };
+        return Err(err(&at, format!("give exactly one of model, hf_config and astra (given: {given})")));
     }
     let dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
     let source = if let Some(name) = &model {
-        Source::Zoo(zoo(name, sequence).map_err(|m| err(&format!("{w}.model"), m))?)
+        Source::Zoo(zoo(name, sequence).map_err(|(f, m)| err(&format!("{w}.{f}"), m))?)
     } else if let Some(path) = &hf_config {
         let full = dir.join(path);
         let json = std::fs::read_to_string(&full)
             .map_err(|e| err(&format!("{w}.hf_config"), format!("cannot read {}: {e}", full.display())))?;
-        let config = TransformerConfig::from_hf_json(path, &json)
-            .and_then(|c| match sequence {
-                Some(s) => c.with_sequence(s),
-                None => Ok(c),
-            })
-            .map_err(|e| err(&format!("{w}.hf_config"), e.to_string()))?;
+        let config =
+            TransformerConfig::from_hf_json(path, &json).map_err(|e| err(&format!("{w}.hf_config"), e.to_string()))?;
+        let config = match sequence {
+            Some(s) => config.with_sequence(s).map_err(|e| err(&format!("{w}.sequence"), e.to_string()))?,
+            None => config,
+        };
         Source::Zoo(ZooModel::Transformer(config))
     } else {
         let name = astra.as_deref().expect("one source is given");
-        let text = match builtin_workload(name) {
-            Some(t) => t.to_string(),
-            None => {
-                let full = dir.join(name);
-                std::fs::read_to_string(&full).map_err(|e| {
-                    err(
-                        &format!("{w}.astra"),
-                        format!("{name} is not a shipped ASTRA-sim workload and cannot read {}: {e}", full.display()),
-                    )
-                })?
-            }
+        // A file beside the scenario wins over a shipped one of the same name.
+        let full = dir.join(name);
+        let text = match (full.is_file(), builtin_workload(name)) {
+            (false, Some(t)) => t.to_string(),
+            _ => std::fs::read_to_string(&full).map_err(|e| {
+                err(
+                    &format!("{w}.astra"),
+                    format!("{name} is not a shipped ASTRA-sim workload and cannot read {}: {e}", full.display()),
+                )
+            })?,
         };
         let workload = AstraWorkload::parse(name, &text).map_err(|e| err(&format!("{w}.astra"), e.to_string()))?;
         if global_batch.is_some() || sequence.is_some() {
@@ -228,10 +236,16 @@ pub fn prepare(
         }
         let split = v.split.unwrap_or(base_split);
         let micro_batch = v.micro_batch.unwrap_or(base_micro_batch);
+        let gpus = u64::from(split.data)
+            .checked_mul(u64::from(split.tensor))
+            .and_then(|g| g.checked_mul(u64::from(split.pipeline)));
+        if gpus.is_none_or(|g| g > MAX_GPUS) {
+            return Err(at("split", v.split.is_some(), format!("more than {MAX_GPUS} GPUs")));
+        }
         let batch = v.global_batch.or(global_batch);
         let job = match (&v.model, &source) {
             (Some(name), Source::Zoo(_)) => {
-                zoo(name, sequence).map_err(|m| verr("model", m))?.job(batch.expect("checked"))
+                zoo(name, sequence).map_err(|(_, m)| verr("model", m))?.job(batch.expect("checked"))
             }
             (Some(_), Source::Astra(_)) => {
                 return Err(verr("model", "the scenario's model is an ASTRA-sim workload".into()));
@@ -304,14 +318,26 @@ pub fn prepare(
             config.all_reduce = all_reduce_of(a);
         }
         config.scatter_gather = scatter_gather;
+        config.tensor_parallel_comm = match tensor_parallel_comm {
+            TensorParallelCommSpec::Isolated => TensorParallelComm::Isolated,
+            TensorParallelCommSpec::Flows => TensorParallelComm::Flows,
+        };
         config.compute_efficiency = compute_efficiency;
         config.trace = match trace {
             Some(t) => t,
             None => config.parallelism.devices() <= TRACE_MAX_GPUS,
         };
+        let micro_batches = job.global_batch / (u64::from(split.data) * micro_batch).max(1);
+        if micro_batches > MAX_MICRO_BATCHES {
+            let m = format!("{micro_batches} micro-batches per pipeline; at most {MAX_MICRO_BATCHES} are simulated");
+            return Err(at("micro_batch", v.micro_batch.is_some(), m));
+        }
         check_iteration(&platform, &job, &config).map_err(|e| {
             let m = check_message(&e);
+            // With several variants, say which one failed even where the runtime's field is at fault.
+            let m = if file.variants.is_empty() { m } else { format!("variant {:?}: {m}", v.name) };
             match &e {
+                TrainingError::ZeroMicroBatch => at("micro_batch", v.micro_batch.is_some(), m),
                 TrainingError::StageLayers { .. } if v.stage_layers.is_some() || base_stage_layers.is_some() => {
                     at("stage_layers", v.stage_layers.is_some(), m)
                 }
@@ -345,13 +371,16 @@ enum Source {
     Astra(AstraWorkload),
 }
 
-/// The zoo model `name`, at `sequence` tokens if given (transformers only); an error message.
-fn zoo(name: &str, sequence: Option<u64>) -> Result<ZooModel, String> {
-    let model = dnn::model(name).map_err(|e| e.to_string())?;
+/// The zoo model `name`, at `sequence` tokens if given (transformers only); an error (the field
+/// at fault, `"model"` or `"sequence"`, and a message).
+fn zoo(name: &str, sequence: Option<u64>) -> Result<ZooModel, (&'static str, String)> {
+    let model = dnn::model(name).map_err(|e| ("model", e.to_string()))?;
     match (model, sequence) {
         (m, None) => Ok(m),
-        (ZooModel::Transformer(c), Some(s)) => c.with_sequence(s).map(ZooModel::Transformer).map_err(|e| e.to_string()),
-        (m, Some(_)) => Err(format!("{} is not a transformer: it has no sequence length", m.name())),
+        (ZooModel::Transformer(c), Some(s)) => {
+            c.with_sequence(s).map(ZooModel::Transformer).map_err(|e| ("sequence", e.to_string()))
+        }
+        (m, Some(_)) => Err(("sequence", format!("{} is not a transformer: it has no sequence length", m.name()))),
     }
 }
 
@@ -514,7 +543,7 @@ fn variant_report(v: &DnnVariantPlan, run: &TrainingRun) -> DnnVariantReport {
         global_batch,
         iteration_time_s: time,
         samples_per_s: global_batch as f64 / time,
-        tokens_per_s: (global_batch * v.job.tokens_per_sample) as f64 / time,
+        tokens_per_s: global_batch as f64 * v.job.tokens_per_sample as f64 / time,
         model_flops_per_iteration: run.model_flops,
         hardware_flops_per_iteration: run.hardware_flops,
         model_flops_per_gpu_per_s: per_gpu,
@@ -551,9 +580,12 @@ pub fn schedule_label(s: PipelineSchedule) -> &'static str {
 
 /// The scaling plot of `report` (the report of `prepared`'s runs): variants that differ only in
 /// their data-parallel degree and the size of their platform form one series, its points (GPUs,
-/// tokens/s), drawn with its ideal linear scaling. A series is labelled by model, tensor and pipeline
+/// tokens/s, or samples/s if some model has one token per sample), drawn with its ideal linear
+/// scaling. A series is labelled by model, tensor and pipeline
 /// degrees, schedule, the ZeRO stage and recomputation when used, and the platform's kind.
 pub fn throughput_plot(prepared: &PreparedDnn, report: &DnnReport) -> reports::ThroughputPlot {
+    // Tokens/s for sequence models; samples/s when some model has one token per sample.
+    let tokens = prepared.variants.iter().all(|v| v.job.tokens_per_sample > 1);
     let mut series: Vec<reports::ThroughputSeries> = Vec::new();
     for (plan, v) in prepared.variants.iter().zip(&report.variants) {
         let c = &plan.config;
@@ -568,27 +600,32 @@ pub fn throughput_plot(prepared: &PreparedDnn, report: &DnnReport) -> reports::T
             Recomputation::Selective => name += ", selective recompute",
             Recomputation::Full => name += ", full recompute",
         }
+        if c.sequence_parallel {
+            name += ", sequence parallel";
+        }
         if c.micro_batch_size != 1 {
             name += &format!(", micro-batch {}", c.micro_batch_size);
         }
         name += &format!(", {}", plan.platform_kind);
+        let y = if tokens { v.tokens_per_s } else { v.samples_per_s };
         match series.iter_mut().find(|s| s.name == name) {
-            Some(s) => s.points.push((v.gpus, v.tokens_per_s)),
-            None => series.push(reports::ThroughputSeries { name, points: vec![(v.gpus, v.tokens_per_s)] }),
+            Some(s) => s.points.push((v.gpus, y)),
+            None => series.push(reports::ThroughputSeries { name, points: vec![(v.gpus, y)] }),
         }
     }
     reports::ThroughputPlot {
         scenario: report.scenario.clone(),
-        y_label: "throughput [tokens/s]".into(),
+        y_label: if tokens { "throughput [tokens/s]" } else { "throughput [samples/s]" }.into(),
         series,
         ideal_scaling: true,
     }
 }
 
 /// The Perfetto trace of the variants that collected spans, or `None` if none did. Each GPU is a
-/// process (`"<variant> / gpu<rank> dp.. pp.. tp.."`) with a `compute` track (forward and backward
-/// kernels, the optimizer step, and `idle` where nothing ran) and a `communication` track
-/// (data-parallel collectives, pipeline sends).
+/// process (`"<variant> / gpu<rank> dp.. pp.. tp.. (<node>)"`) with a `compute` track (forward and
+/// backward kernels, the optimizer step, and `idle` where nothing ran), a `pipeline sends` track and
+/// a `gradients` track (data-parallel collectives), so that spans on one track never overlap.
+/// Tensor-parallel collectives are part of their pass's span.
 pub fn trace(prepared: &PreparedDnn, runs: &[TrainingRun]) -> Option<String> {
     let mut tracks = Vec::new();
     let mut spans = Vec::new();
@@ -607,9 +644,10 @@ pub fn trace(prepared: &PreparedDnn, runs: &[TrainingRun]) -> Option<String> {
                 d.tp_rank,
                 v.platform.nodes[d.node.index()].name
             );
-            let id = first + 2 * d.rank as u32;
+            let id = first + 3 * d.rank as u32;
             tracks.push(TraceTrack { id, process: process.clone(), name: "compute".into() });
-            tracks.push(TraceTrack { id: id + 1, process, name: "communication".into() });
+            tracks.push(TraceTrack { id: id + 1, process: process.clone(), name: "pipeline sends".into() });
+            tracks.push(TraceTrack { id: id + 2, process, name: "gradients".into() });
         }
         // Busy intervals of each compute track, to draw the idle gaps.
         let mut busy: BTreeMap<u64, Vec<(SimTime, SimTime)>> = BTreeMap::new();
@@ -618,13 +656,13 @@ pub fn trace(prepared: &PreparedDnn, runs: &[TrainingRun]) -> Option<String> {
                 SpanKind::Forward | SpanKind::Backward => (SpanCategory::Compute, 0),
                 SpanKind::Optimizer => (SpanCategory::Optimizer, 0),
                 SpanKind::Send => (SpanCategory::Send, 1),
-                SpanKind::DataParallel => (SpanCategory::Collective, 1),
+                SpanKind::DataParallel => (SpanCategory::Collective, 2),
             };
             if lane == 0 {
                 busy.entry(s.rank).or_default().push((s.start, s.end));
             }
             spans.push(TraceSpan {
-                track: first + 2 * s.rank as u32 + lane,
+                track: first + 3 * s.rank as u32 + lane,
                 name: s.name.clone(),
                 category,
                 start_ps: s.start.0,
@@ -640,7 +678,7 @@ pub fn trace(prepared: &PreparedDnn, runs: &[TrainingRun]) -> Option<String> {
             for (s, e) in intervals.into_iter().chain(std::iter::once((end, end))) {
                 if s > at {
                     spans.push(TraceSpan {
-                        track: first + 2 * d.rank as u32,
+                        track: first + 3 * d.rank as u32,
                         name: "idle".into(),
                         category: SpanCategory::Wait,
                         start_ps: at.0,

@@ -471,7 +471,7 @@ pub enum WorkloadSpec {
     /// iteration (forward, backward, optimizer step over one global batch) is simulated per variant.
     /// Give exactly one of `model`, `hf_config` and `astra`.
     Dnn {
-        /// A model of the built-in zoo (`workloads::dnn::ZOO`), e.g. `"gpt3-175b"`, `"llama2-7b"`,
+        /// A model of the built-in zoo (`workloads::dnn::ZOO`), e.g. `"gpt3-175b"`, `"llama-2-7b"`,
         /// `"resnet50"`, `"dlrm"`.
         #[serde(default)]
         model: Option<String>,
@@ -481,7 +481,8 @@ pub enum WorkloadSpec {
         hf_config: Option<String>,
         /// An ASTRA-sim 1.0 text workload: a file shipped with ASTRA-sim by name (e.g.
         /// `"microAllReduce.txt"`, see `workloads::dnn::astra::builtin_workloads`), or a path relative
-        /// to the scenario file's directory. Its times and sizes are one NPU's; run it with
+        /// to the scenario file's directory (which comes first when a file of that name exists
+        /// there). Its times and sizes are one NPU's; run it with
         /// `pipeline: 1` and `micro_batch: 1`.
         #[serde(default)]
         astra: Option<String>,
@@ -704,11 +705,17 @@ pub enum RuntimeSpec {
         /// (default true).
         #[serde(default = "yes")]
         scatter_gather: bool,
+        /// How tensor-parallel collectives (and ZeRO-3 weight gathers) are simulated (default
+        /// `Isolated`: each timed once on an otherwise idle network, exact without contention,
+        /// and not counted in `bytes_sent`, `flows` or link energy; `Flows`: as flows on the shared
+        /// network, slower to simulate).
+        #[serde(default)]
+        tensor_parallel_comm: TensorParallelCommSpec,
         /// Compute efficiency in (0, 1], replacing the hosts' (default: the hosts').
         #[serde(default)]
         compute_efficiency: Option<f64>,
         /// Energy of one bit crossing one link [pJ/bit] (default: the optical chiplet's mean
-        /// transmit + receive energy on `OpticalFabric` and `CircuitSwitched` platforms, 0 elsewhere:
+        /// transmit + receive energy on `OpticalFabric` platforms, 0 elsewhere:
         /// the catalogue has no per-bit figure for electrical links).
         #[serde(default)]
         link_energy_pj_per_bit: Option<f64>,
@@ -749,6 +756,16 @@ pub enum ScheduleSpec {
     OneFOneB,
     /// All forwards, then all backwards (Huang et al., NeurIPS 2019).
     GPipe,
+}
+
+/// How tensor-parallel collectives are simulated (`sim_core::training::TensorParallelComm`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum TensorParallelCommSpec {
+    /// Timed once per group and size on an idle network, then reused.
+    #[default]
+    Isolated,
+    /// Run as flows on the shared network, contending with everything else.
+    Flows,
 }
 
 /// Activation recomputation (`sim_core::training::Recomputation`).

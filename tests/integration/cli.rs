@@ -239,6 +239,11 @@ fn bad_scenarios_are_reported_with_position_and_field() {
             "a Training runtime trains a Dnn workload; this is LogisticRegression",
         ),
         ("dnn_variant_consistency.ron", "11:27: variants[1].consistency:", "not a Training setting"),
+        (
+            "dnn_sequence_for_resnet.ron",
+            "8:57: workload.Dnn.sequence:",
+            "resnet50 is not a transformer: it has no sequence length",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");

@@ -13,7 +13,8 @@
 //! all-gather among the receivers). Gradient buckets start their data-parallel collective (one
 //! per tensor-parallel rank, over the `d` replicas of the stage) once every replica has produced
 //! them; a stage's buckets run one after another (one NCCL communicator per group). When all of
-//! a device's buckets are done it runs the optimizer step (memory-bound Adam: 28 bytes of device
+//! a device's buckets are done and every replica of its stage has finished its passes (a bucket
+//! can be reduced before its pass ends: at once with one replica), it runs the optimizer step (memory-bound Adam: 28 bytes of device
 //! memory traffic per parameter it updates); under ZeRO-1 the updated weights are then
 //! all-gathered. The iteration ends when the last device finishes.
 //!
