@@ -474,13 +474,12 @@ fn platform_kind(t: &TopologySpec) -> String {
 }
 
 /// Default link energy [pJ/bit]: the mean of the catalogue chiplet's reported range on optical
-/// platforms, 0 elsewhere.
+/// fabrics, 0 elsewhere (`CircuitSwitched` platforms do not reach DNN training: `platform_of`
+/// refuses them outside `CollectivePhases`).
 fn optical_energy(spec: &PlatformSpec) -> f64 {
     match &spec.topology {
-        TopologySpec::OpticalFabric { chiplet, .. } | TopologySpec::CircuitSwitched { chiplet, .. } => {
-            topologies::catalogue::optical_chiplet(chiplet)
-                .map_or(0.0, |c| (c.energy_pj_per_bit_min + c.energy_pj_per_bit_max) / 2.0)
-        }
+        TopologySpec::OpticalFabric { chiplet, .. } => topologies::catalogue::optical_chiplet(chiplet)
+            .map_or(0.0, |c| (c.energy_pj_per_bit_min + c.energy_pj_per_bit_max) / 2.0),
         _ => 0.0,
     }
 }

@@ -216,9 +216,7 @@ struct Group {
     queue: std::collections::VecDeque<u32>,
     busy: bool,
     done: u32,
-    /// Optimizer finished (and, under ZeRO-1, its gather started).
-    optimized: bool,
-    /// Optimizer started.
+    /// Optimizer started (it runs once per iteration).
     optimizing: bool,
 }
 
@@ -1182,7 +1180,6 @@ impl Sim<'_> {
                     }
                 }
                 Timer::OptimizerDone { group } => {
-                    self.groups[group as usize].optimized = true;
                     if self.config.zero == ZeroStage::Optimizer && self.d > 1 {
                         let stage = (group / self.t) as usize;
                         let bytes = self.gather_bytes[stage];
