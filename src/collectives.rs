@@ -89,8 +89,8 @@ pub struct PhasePlan {
 ///
 /// # Errors
 /// A [`ScenarioError`] naming the field: no sizes, a zero size or chunk count, more ranks than
-/// hosts, a bad root or group size, platform errors, or parameter-server settings that do not
-/// apply.
+/// hosts, a bad root or group size, platform errors, or parameter-server, DNN or `placement`
+/// settings that do not apply.
 pub fn prepare(
     file: ScenarioFile,
     text: &str,
@@ -174,7 +174,8 @@ pub fn prepare(
 }
 
 /// Checks shared by the collective workloads (`workload` names the variant): a non-empty sweep of
-/// non-zero sizes, at least one chunk, and no runtime or deployment. Errors are (field path, message).
+/// non-zero sizes, at least one chunk, and no runtime, deployment or placement search settings.
+/// Errors are (field path, message).
 pub(crate) fn check_sweep(
     file: &ScenarioFile,
     workload: &str,
@@ -197,6 +198,9 @@ pub(crate) fn check_sweep(
     if file.deployment.is_some() {
         let how = if workload == "Collective" { "places its ranks with `ranks`" } else { "runs on every GPU" };
         return Err(("deployment".into(), format!("a {workload} workload {how}; remove the deployment")));
+    }
+    if file.placement.is_some() {
+        return Err(("placement".into(), crate::run::PLACEMENT_DNN_ONLY.into()));
     }
     Ok(())
 }

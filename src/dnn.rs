@@ -25,14 +25,15 @@ use sim_core::training::{
     check_iteration, run_iteration, Parallelism, PipelineSchedule, Recomputation, SpanKind, TensorParallelComm,
     TrainingConfig, TrainingError, TrainingJob, TrainingRun, ZeroStage,
 };
-use sim_core::{NetworkModel, PathSelection, Platform, SimTime};
+use sim_core::{NetworkModel, NodeId, PathSelection, Platform, SimTime};
 use workloads::dnn::astra::{builtin_workload, AstraDegrees, AstraWorkload};
 use workloads::dnn::{self, TransformerConfig, ZooModel};
 
 use crate::run::{nth_variant_field, platform_of};
 use crate::scenario::{
-    locate, AllReduceFile, PlatformSpec, RecomputeSpec, RuntimeSpec, ScenarioError, ScenarioFile, ScheduleSpec,
-    SplitSpec, TensorParallelCommSpec, TopologySpec, VariantSpec, WorkloadSpec, ZeroSpec,
+    line_col, locate, locate_in_list_offset, locate_offset, AllReduceFile, PlacementSearchSpec, PlatformSpec,
+    RecomputeSpec, RuntimeSpec, ScenarioError, ScenarioFile, ScheduleSpec, SplitSpec, TensorParallelCommSpec,
+    TopologySpec, VariantSpec, WorkloadSpec, ZeroSpec,
 };
 
 /// Variants with more GPUs than this get no trace unless the runtime asks for one (`trace: true`):
@@ -54,6 +55,10 @@ pub struct PreparedDnn {
     pub seed: u64,
     /// The variants, in declaration order.
     pub variants: Vec<DnnVariantPlan>,
+    /// The scenario's `placement` search settings, checked (budget and random samples ≥ 1, a
+    /// non-empty list of micro-batch sizes ≥ 1); `None` if it has none. Only `clustersim place` and
+    /// `clustersim regress` use them.
+    pub placement: Option<PlacementSearchSpec>,
 }
 
 /// One variant: a job, its split and schedule, and the platform it runs on.
@@ -62,7 +67,8 @@ pub struct DnnVariantPlan {
     pub name: String,
     /// The training job (one global batch).
     pub job: TrainingJob,
-    /// Split, schedule and options; `config.trace` says whether spans are collected.
+    /// Split, schedule and options; `config.trace` says whether spans are collected, and
+    /// `config.devices` holds the GPUs of a `devices` list (`None`: the platform's first hosts).
     pub config: TrainingConfig,
     /// The platform.
     pub platform: Arc<Platform>,
@@ -85,13 +91,39 @@ pub struct DnnVariantPlan {
 /// # Errors
 /// A [`ScenarioError`] naming the field: a missing or conflicting model source, an unknown model,
 /// an unreadable or malformed config or workload file, a runtime other than `Training`, settings of
-/// other runtimes, platform errors, and every error of `check_iteration` (too few GPUs, a batch that
-/// does not divide, a bad stage split, a GPU whose memory cannot hold its share).
+/// other runtimes, platform errors, a `devices` list naming a node that is not a host of the
+/// variant's platform, bad `placement` settings, and every error of `check_iteration` (too few GPUs,
+/// a device list of the wrong length or with a duplicate, a batch that does not divide, a bad stage
+/// split, a GPU whose memory cannot hold its share).
 pub fn prepare(
     file: ScenarioFile,
     text: &str,
     file_name: &str,
     seed: Option<u64>,
+) -> Result<PreparedDnn, ScenarioError> {
+    prepare_with(file, text, file_name, seed, true)
+}
+
+/// As [`prepare`], for the placement search: a split that does not fit in memory is not an error
+/// here (the search looks for one that does, and names the smallest shortfall if none fits).
+///
+/// # Errors
+/// As [`prepare`], except memory.
+pub fn prepare_for_placement(
+    file: ScenarioFile,
+    text: &str,
+    file_name: &str,
+    seed: Option<u64>,
+) -> Result<PreparedDnn, ScenarioError> {
+    prepare_with(file, text, file_name, seed, false)
+}
+
+fn prepare_with(
+    file: ScenarioFile,
+    text: &str,
+    file_name: &str,
+    seed: Option<u64>,
+    check_memory: bool,
 ) -> Result<PreparedDnn, ScenarioError> {
     let err = crate::scenario::field_error(file_name, text);
     let seed = seed.unwrap_or(file.seed);
@@ -101,6 +133,7 @@ pub fn prepare(
     // The runtime's settings, which the variants start from.
     let Some(RuntimeSpec::Training {
         split: base_split,
+        devices: base_devices,
         micro_batch: base_micro_batch,
         schedule: base_schedule,
         recompute: base_recompute,
@@ -127,8 +160,13 @@ pub fn prepare(
     if file.deployment.is_some() {
         return Err(err(
             "deployment",
-            "a Training runtime places its GPUs itself (the platform's first data × tensor × pipeline hosts)".into(),
+            "a Training runtime places its GPUs itself: the platform's first data × tensor × pipeline hosts, or \
+             the hosts listed in runtime.Training.devices"
+                .into(),
         ));
+    }
+    if let Some(p) = &file.placement {
+        check_placement(p).map_err(|(f, m)| err(&format!("placement.{f}"), m))?;
     }
     if file.stragglers != crate::scenario::StragglerSpec::None {
         return Err(err("stragglers", "not modelled for DNN training".into()));
@@ -327,17 +365,54 @@ pub fn prepare(
             Some(t) => t,
             None => config.parallelism.devices() <= TRACE_MAX_GPUS,
         };
+        // The device list: the variant's, else the runtime's, resolved on the variant's platform.
+        let own_devices = v.devices.is_some();
+        let devices = v.devices.as_ref().or(base_devices.as_ref());
+        if let Some(names) = devices {
+            config.devices = Some(resolve_devices(&platform, names).map_err(|(k, m)| {
+                let field = format!("devices[{k}]");
+                if own_devices {
+                    ScenarioError {
+                        file: file_name.into(),
+                        position: list_item(text, locate_in_list_offset(text, "variants", i, "devices"), k)
+                            .or_else(|| nth_variant_field(text, i, "devices")),
+                        path: format!("variants[{i}].{field}"),
+                        message: m,
+                    }
+                } else {
+                    let m = if file.variants.is_empty() { m } else { format!("variant {:?}: {m}", v.name) };
+                    ScenarioError {
+                        file: file_name.into(),
+                        position: list_item(text, locate_offset(text, &format!("{rt}.devices")), k)
+                            .or_else(|| locate(text, &format!("{rt}.devices"))),
+                        path: format!("{rt}.{field}"),
+                        message: m,
+                    }
+                }
+            })?);
+        }
         let micro_batches = job.global_batch / (u64::from(split.data) * micro_batch).max(1);
         if micro_batches > MAX_MICRO_BATCHES {
             let m = format!("{micro_batches} micro-batches per pipeline; at most {MAX_MICRO_BATCHES} are simulated");
             return Err(at("micro_batch", v.micro_batch.is_some(), m));
         }
-        check_iteration(&platform, &job, &config).map_err(|e| {
-            let m = check_message(&e);
+        let checked = match check_iteration(&platform, &job, &config) {
+            Err(TrainingError::OutOfMemory { .. }) if !check_memory => Ok(()),
+            r => r,
+        };
+        checked.map_err(|e| {
+            let m = check_message(&e, devices.is_some());
             // With several variants, say which one failed even where the runtime's field is at fault.
             let m = if file.variants.is_empty() { m } else { format!("variant {:?}: {m}", v.name) };
             match &e {
                 TrainingError::ZeroMicroBatch => at("micro_batch", v.micro_batch.is_some(), m),
+                TrainingError::DeviceCount { .. }
+                | TrainingError::DuplicateDevice { .. }
+                | TrainingError::NotADevice { .. }
+                    if devices.is_some() =>
+                {
+                    at("devices", own_devices, m)
+                }
                 TrainingError::StageLayers { .. } if v.stage_layers.is_some() || base_stage_layers.is_some() => {
                     at("stage_layers", v.stage_layers.is_some(), m)
                 }
@@ -362,7 +437,106 @@ pub fn prepare(
             platform_kind: platform_kind(&platform_spec.topology),
         });
     }
-    Ok(PreparedDnn { file, seed, variants })
+    let placement = file.placement.clone();
+    Ok(PreparedDnn { file, seed, variants, placement })
+}
+
+/// Checks `placement` search settings; an error is (field, message).
+fn check_placement(p: &PlacementSearchSpec) -> Result<(), (&'static str, String)> {
+    if p.budget == 0 {
+        return Err(("budget", "must be at least 1 simulator evaluation".into()));
+    }
+    if p.random_samples == 0 {
+        return Err(("random_samples", "must be at least 1".into()));
+    }
+    match p.micro_batches.as_deref() {
+        Some([]) => Err(("micro_batches", "give at least one micro-batch size (or leave it out)".into())),
+        Some(sizes) => match sizes.iter().position(|&b| b == 0) {
+            Some(k) => Err(("micro_batches", format!("entry {k} is 0; micro-batch sizes must be at least 1"))),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+/// The hosts of `platform` called `names`, in order; an error is (index in `names`, message) for a
+/// name that is not a node of the platform or is a switch. Counts and duplicates are left to
+/// `check_iteration`.
+fn resolve_devices(platform: &Platform, names: &[String]) -> Result<Vec<NodeId>, (usize, String)> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| match platform.node_by_name(name) {
+            Some(n) if platform.is_host(n) => Ok(n),
+            found => {
+                let hosts = platform.hosts();
+                let shown: Vec<&str> = hosts.iter().take(4).map(|&h| platform.nodes[h.index()].name.as_str()).collect();
+                let more =
+                    if hosts.len() > shown.len() { format!(", … ({} in all)", hosts.len()) } else { String::new() };
+                let what = if found.is_some() { "is a switch, not a GPU" } else { "is not a node of the platform" };
+                Err((k, format!("{name:?} {what} (hosts: {}{more})", shown.join(", "))))
+            }
+        })
+        .collect()
+}
+
+/// 1-based (line, column) of the `k`-th element (from 0) of the list written after the field name
+/// at byte `field` of `text` (`devices: ["a", "b"]`), if found.
+fn list_item(text: &str, field: Option<usize>, k: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut i = field?;
+    while bytes.get(i) != Some(&b'[') {
+        if matches!(bytes.get(i), None | Some(b',' | b')' | b']')) {
+            return None;
+        }
+        i += 1;
+    }
+    // Depth inside the list, elements seen, and whether the next token starts an element.
+    let (mut depth, mut seen, mut at_start) = (0i32, 0usize, false);
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if at_start && depth == 1 && c != b']' {
+            if seen == k {
+                return Some(line_col(text, i));
+            }
+            at_start = false;
+        }
+        match c {
+            b'[' | b'(' | b'{' => {
+                depth += 1;
+                at_start = depth == 1;
+            }
+            b']' | b')' | b'}' => {
+                depth -= 1;
+                if depth <= 0 {
+                    return None;
+                }
+            }
+            b',' if depth == 1 => {
+                seen += 1;
+                at_start = true;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Where the model comes from.
@@ -400,9 +574,9 @@ fn all_reduce_of(a: AllReduceFile) -> AllReduceAlgorithm {
     }
 }
 
-/// The message of a failed `check_iteration`, in the scenario's terms; out-of-memory lists what
-/// the GPU would hold.
-fn check_message(e: &TrainingError) -> String {
+/// The message of a failed `check_iteration`, in the scenario's terms (`listed`: the GPUs come from
+/// a `devices` list); out-of-memory lists what the GPU would hold.
+fn check_message(e: &TrainingError, listed: bool) -> String {
     match e {
         TrainingError::OutOfMemory { device, rank, need, capacity, memory } => format!(
             "does not fit: GPU {device} (rank {rank}) needs {} but holds {} (weights {}, gradients {}, optimizer {}, \
@@ -415,6 +589,9 @@ fn check_message(e: &TrainingError) -> String {
             gib(memory.activations),
             gib(memory.buffers)
         ),
+        TrainingError::DeviceCount { need, have } if listed => {
+            format!("the split needs {need} GPUs (data × tensor × pipeline) but devices lists {have}")
+        }
         TrainingError::DeviceCount { need, have } => {
             format!("the split needs {need} GPUs (data × tensor × pipeline) but the platform has {have}")
         }

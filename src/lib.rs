@@ -16,6 +16,7 @@ pub mod collectives;
 pub mod dnn;
 pub mod output;
 pub mod phases;
+pub mod place;
 pub mod reproduce;
 pub mod run;
 pub mod scenario;

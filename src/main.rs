@@ -56,6 +56,35 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Find a plan (split, micro-batch size, device of every rank) for each variant of a DNN scenario
+    /// with the sequential, random, topology-aware and search placers; print them with their predicted
+    /// iteration times and locality, and write placement.json, placement.csv, plan.ron (a runnable
+    /// scenario holding every plan) and traffic heatmaps to out/<name>-place/ (or --out).
+    Place {
+        /// Scenario file (RON) with a Dnn workload; its `placement` settings bound the search.
+        file: PathBuf,
+        /// Output directory [default: out/<scenario name>-place].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run the placement regression suite: place every scenario in --dir and compare each
+    /// algorithm's iteration time and locality with the golden values in --golden; exit 1 with a
+    /// readable diff on a regression beyond 0.5 % or a broken invariant (search or topology-aware
+    /// slower than the sequential baseline, search slower than its constructive start).
+    Regress {
+        /// The suite's scenario files.
+        #[arg(long, default_value = "scenarios/placement")]
+        dir: PathBuf,
+        /// The golden values (one JSON file per scenario).
+        #[arg(long, default_value = "tests/golden/placement")]
+        golden: PathBuf,
+        /// Accept the new values as golden (on purpose: after checking the diff).
+        #[arg(long)]
+        update: bool,
+    },
     /// Check a scenario (schema, units, references, data files) without running it.
     Validate {
         /// Scenario file (RON).
@@ -88,6 +117,10 @@ fn main() -> ExitCode {
         Some(Command::Reproduce { out, markdown, only, data_dir }) => {
             reproduce(&out, &markdown, &only, data_dir.as_deref())
         }
+        Some(Command::Place { file, out, seed }) => {
+            read(&file).and_then(|text| place(&text, &file.display().to_string(), out, seed))
+        }
+        Some(Command::Regress { dir, golden, update }) => regress(&dir, &golden, update),
         Some(Command::Validate { file, data_dir }) => {
             read(&file).and_then(|text| validate(&text, &file.display().to_string(), data_dir.as_deref()))
         }
@@ -238,6 +271,168 @@ fn run(
     println!("wrote {}/ ({})", out.display(), names.join(", "));
     println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Parses and prepares a DNN scenario for placement.
+fn prepare_placement(text: &str, name: &str, seed: Option<u64>) -> Result<clustersim::dnn::PreparedDnn, Failure> {
+    let parsed = scenario::parse(text, name)?;
+    if !matches!(parsed.workload, scenario::WorkloadSpec::Dnn { .. }) {
+        return Err(Failure::Input(anyhow::anyhow!("{name}: `place` needs a Dnn workload (a DNN training job)")));
+    }
+    Ok(clustersim::dnn::prepare_for_placement(parsed, text, name, seed)?)
+}
+
+/// A placement error as a failure: a job that fits nowhere is the scenario's fault (exit 2, with the
+/// file, line and field of the split the search started from).
+fn place_failure(e: clustersim::place::PlaceError, prepared: &clustersim::dnn::PreparedDnn, text: &str) -> Failure {
+    match e.located(prepared, text) {
+        Some(located) => Failure::Input(located.into()),
+        None => Failure::Other(e.into()),
+    }
+}
+
+fn place(text: &str, name: &str, out: Option<PathBuf>, seed: Option<u64>) -> Result<(), Failure> {
+    #[allow(clippy::disallowed_methods)] // wall time is printed to the terminal only
+    let wall = Instant::now();
+    let prepared = prepare_placement(text, name, seed)?;
+    let settings = clustersim::place::settings(&prepared);
+    println!(
+        "seed={} scenario={} variants={} budget={} simulated candidates per algorithm",
+        prepared.seed,
+        prepared.file.name,
+        prepared.variants.len(),
+        settings.budget
+    );
+    let (report, matrices) =
+        clustersim::place::place(&prepared, name).map_err(|e| place_failure(e, &prepared, text))?;
+    print_place_table(&report);
+    let files = clustersim::place::render(&prepared, &report, &matrices, name).map_err(Failure::Other)?;
+    let out = out.unwrap_or_else(|| Path::new("out").join(format!("{}-place", prepared.file.name)));
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    output::replace_dir(&out, &refs).map_err(Failure::Other)?;
+    let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
+    println!("wrote {}/ ({})", out.display(), names.join(", "));
+    println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// One row per variant and algorithm: plan, predicted iteration time, speed-up over the sequential
+/// baseline, and locality.
+fn print_place_table(report: &clustersim::place::PlaceReport) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "variant",
+        "algorithm",
+        "d×t×p b",
+        "iteration (s)",
+        "vs sequential",
+        "evals",
+        "mean hops",
+        "one-hop share",
+        "peers mean/max",
+        "busiest link (s busy)",
+    ]);
+    for v in &report.variants {
+        for r in v.all_rows() {
+            add_row(
+                &mut table,
+                2,
+                vec![
+                    v.variant.clone(),
+                    r.algorithm.clone(),
+                    format!("{}×{}×{} b{}", r.data, r.tensor, r.pipeline, r.micro_batch),
+                    format!("{:.4}", r.iteration_time_s),
+                    if r.speedup_vs_sequential > 0.0 {
+                        format!("{:.3}×", r.speedup_vs_sequential)
+                    } else {
+                        "–".into()
+                    },
+                    r.evaluations.to_string(),
+                    format!("{:.2}", r.mean_hops),
+                    format!("{:.1} %", 100.0 * r.one_hop_share),
+                    format!("{:.1}/{}", r.peers_mean, r.peers_max),
+                    format!("{:.4}", r.max_link_busy_s),
+                ],
+            );
+        }
+        for (algorithm, why) in &v.failures {
+            println!("{}: {algorithm}: {why}", v.variant);
+        }
+        if let Some(c) = &v.co_design {
+            let circuits = match &c.platform.topology {
+                clustersim::scenario::TopologySpec::OpticalFabric {
+                    shape: clustersim::scenario::FabricShapeFile::Circuits { circuits, .. },
+                    ports_per_neighbor,
+                    ..
+                } => format!("{} circuits of {ports_per_neighbor} ports", circuits.len()),
+                _ => String::new(),
+            };
+            println!(
+                "{}: co-designed fabric: {circuits}, {:.1} % of the plan's bytes on a direct circuit",
+                v.variant,
+                100.0 * c.served_share
+            );
+        }
+    }
+    println!("{table}");
+}
+
+fn regress(dir: &Path, golden_dir: &Path, update: bool) -> Result<(), Failure> {
+    use clustersim::place;
+    #[allow(clippy::disallowed_methods)] // wall time is printed to the terminal only
+    let wall = Instant::now();
+    let files = place::suite_files(dir).map_err(Failure::Input)?;
+    if files.is_empty() {
+        return Err(Failure::Input(anyhow::anyhow!("no scenario files in {}", dir.display())));
+    }
+    let mut findings = place::Findings::default();
+    for file in &files {
+        let name = file.display().to_string();
+        let text = read(file)?;
+        let prepared = prepare_placement(&text, &name, None)?;
+        let (report, _) = place::place(&prepared, &name).map_err(|e| place_failure(e, &prepared, &text))?;
+        place::check_invariants(&report, &mut findings);
+        let new = place::golden_of(&report);
+        let path = place::golden_path(golden_dir, file);
+        let cases = new.cases.len();
+        if update {
+            std::fs::create_dir_all(golden_dir)
+                .and_then(|()| std::fs::write(&path, serde_json::to_string_pretty(&new).expect("serializable") + "\n"))
+                .with_context(|| format!("writing {}", path.display()))
+                .map_err(Failure::Other)?;
+            println!("{name}: {cases} cases recorded in {}", path.display());
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(json) => {
+                let golden: place::Golden = serde_json::from_str(&json)
+                    .with_context(|| format!("reading {}", path.display()))
+                    .map_err(Failure::Input)?;
+                place::compare(&golden, &new, &mut findings);
+                println!("{name}: {cases} cases compared with {}", path.display());
+            }
+            Err(_) => findings
+                .failures
+                .push(format!("{name}: no golden values at {} (run `clustersim regress --update`)", path.display())),
+        }
+    }
+    for n in &findings.notes {
+        println!("  {n}");
+    }
+    for f in &findings.failures {
+        println!("  {f}");
+    }
+    println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
+    if findings.failures.is_empty() {
+        println!("placement suite: {} scenarios, no regression", files.len());
+        Ok(())
+    } else {
+        Err(Failure::Other(anyhow::anyhow!(
+            "placement suite: {} regression(s) beyond {} % or broken invariants (listed above)",
+            findings.failures.len(),
+            100.0 * place::REGRESSION_TOLERANCE
+        )))
+    }
 }
 
 fn reproduce(out: &Path, markdown: &Path, only: &[String], data_dir: Option<&Path>) -> Result<(), Failure> {

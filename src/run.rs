@@ -82,7 +82,8 @@ impl Layout {
 ///
 /// # Errors
 /// A [`ScenarioError`] naming the field and, where it can be found in `text`, its line and column:
-/// values out of range, inconsistent counts, unknown data sets, missing data files, topology errors.
+/// values out of range, inconsistent counts, unknown data sets, missing data files, topology errors,
+/// `placement` search settings (DNN only).
 pub fn prepare(
     file: ScenarioFile,
     text: &str,
@@ -109,6 +110,9 @@ pub fn prepare(
             unreachable!("planned by crate::collectives, crate::phases and crate::dnn")
         }
     };
+    if file.placement.is_some() {
+        return Err(err("placement", PLACEMENT_DNN_ONLY.into()));
+    }
     let (Some(runtime), Some(deployment_spec)) = (&file.runtime, &file.deployment) else {
         let missing = if file.runtime.is_none() { "runtime" } else { "deployment" };
         return Err(err(
@@ -418,6 +422,9 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
         }
     }
 }
+
+/// Why a scenario other than a `Dnn` workload's may not have `placement` search settings.
+pub(crate) const PLACEMENT_DNN_ONLY: &str = "only used by Dnn workloads";
 
 /// Plans any scenario: a parameter-server run ([`prepare`]), a STRADS run
 /// ([`crate::strads::prepare`]), a DNN training run ([`crate::dnn::prepare`]) or a collective

@@ -1,22 +1,23 @@
-//! Scenario files: the RON schema as written by users ([`ScenarioFile`]) and its parsing, with
-//! errors that name the file, line, column and field path.
+//! Scenario files: the RON schema as written by users ([`ScenarioFile`]), its parsing ([`parse`]),
+//! with errors that name the file, line, column and field path, and its writing ([`to_ron`]).
 //!
 //! A scenario is a **platform** (hosts and topology), a **workload** (an ML program on a data
 //! set, a collective benchmark, or a DNN), a **runtime** (a parameter server and its consistency
-//! model, STRADS, or DNN training's split and schedule), a **deployment** (where workers and server
-//! shards run; not for collectives or DNN training), optional **stragglers**, optional **variants** that override
-//! fields and run side by side on the same platform, and a `seed`. Every physical quantity
-//! carries its unit (see [`crate::units`]). Unknown fields are errors.
+//! model, STRADS, or DNN training's split, schedule and GPUs), a **deployment** (where workers and
+//! server shards run; not for collectives or DNN training), optional **stragglers**, optional
+//! **variants** that override fields and run side by side on the same platform, a `seed`, and for
+//! DNN training optional **placement** search settings. Every physical quantity carries its unit
+//! (see [`crate::units`]). Unknown fields are errors.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::units::{Bandwidth, Duration, FlopRate, Size};
 
 /// The file as written.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Name of the scenario; outputs go to `out/<name>/`.
@@ -28,29 +29,61 @@ pub struct ScenarioFile {
     /// The ML program and its data.
     pub workload: WorkloadSpec,
     /// The distributed runtime (required by the parameter-server, STRADS and DNN workloads).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub runtime: Option<RuntimeSpec>,
     /// Placement of workers and server shards (required by the parameter-server workloads).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub deployment: Option<DeploymentSpec>,
     /// Straggler model (default: none).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub stragglers: StragglerSpec,
     /// Objective value whose first crossing is reported as time-to-target (lower is better).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub target_objective: Option<f64>,
     /// Variants run on the same platform; empty means one run of the base scenario.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantSpec>,
+    /// How `clustersim place` and `clustersim regress` search for plans (`Dnn` workloads only).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
+    pub placement: Option<PlacementSearchSpec>,
+}
+
+/// How `clustersim place` and `clustersim regress` search for a plan of a `Dnn` workload (ignored by
+/// `clustersim run`). Every variant is placed on its own.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementSearchSpec {
+    /// Simulator evaluations the search may spend per variant (default 64, ≥ 1); the budget, never wall
+    /// time, bounds the search, so its result is reproducible.
+    #[serde(default = "default_placement_budget")]
+    pub budget: u32,
+    /// Whether the search may change the data, tensor and pipeline degrees (default true); `false` keeps
+    /// the runtime's split and searches the mapping only.
+    #[serde(default = "yes")]
+    pub splits: bool,
+    /// Micro-batch sizes the search may choose, each ≥ 1 (default: only the runtime's `micro_batch`).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
+    pub micro_batches: Option<Vec<u64>>,
+    /// Random mappings the random baseline draws; it reports the best (default 1, ≥ 1).
+    #[serde(default = "one_u32")]
+    pub random_samples: u32,
+    /// On an `OpticalFabric` platform, choose the circuits for the plan's traffic (TopoOpt-style
+    /// co-design) instead of keeping the given shape (default false).
+    #[serde(default)]
+    pub co_design: bool,
+}
+
+fn default_placement_budget() -> u32 {
+    64
 }
 
 /// Hardware: one kind of host, and the topology joining the hosts.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformSpec {
     /// Every host's compute device: a catalogue GPU and/or explicit figures (default: the node
     /// preset's GPU on DGX topologies).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub host: HostSpec,
     /// How hosts are connected.
     pub topology: TopologySpec,
@@ -64,7 +97,7 @@ pub struct PlatformSpec {
 }
 
 /// Path selection among equal-cost routes (see `sim_core::PathSelection`).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub enum RoutingSpec {
     /// Hash-based ECMP: each connection hashes to one of the equal-cost paths.
     #[default]
@@ -76,34 +109,34 @@ pub enum RoutingSpec {
 
 /// A compute device (roofline model: see `sim_core::ComputeDevice`): a catalogue GPU by name,
 /// any of whose figures can be overridden, or every figure given explicitly.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HostSpec {
     /// A GPU of the hardware catalogue: `"a100-sxm4-80gb"`, `"h100-sxm5"`, `"h200-sxm"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub gpu: Option<String>,
     /// Peak arithmetic rate, e.g. `"100 GFLOP/s"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub peak: Option<FlopRate>,
     /// Achieved share of peak, in (0, 1].
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub efficiency: Option<f64>,
     /// Memory capacity, e.g. `"64 GiB"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub memory: Option<Size>,
     /// Memory bandwidth, e.g. `"20 GB/s"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub memory_bandwidth: Option<Bandwidth>,
     /// Fixed cost of one kernel launch, e.g. `"5 us"` (default 0 without a catalogue GPU).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub launch_overhead: Option<Duration>,
     /// Power drawn while computing [W], for DNN training energy (default: the catalogue GPU's TDP).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub power_watts: Option<f64>,
 }
 
 /// Network sharing models (see `sim_core::flow::NetworkModel`).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum NetworkModelSpec {
     /// Equal-weight max-min fairness.
@@ -131,17 +164,17 @@ pub enum NetworkModelSpec {
 /// The preset's switch hop latency and switch radix are **not** applied: they describe switches, not
 /// cables; set the topology's `switch_latency` (e.g. 300 ns for `"ib-ndr"`, see the catalogue).
 /// `half_duplex` is never set by a preset (the catalogued ports are full duplex).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpecFile {
     /// A network preset of the catalogue: `"ib-hdr"`, `"ib-ndr"`, `"eth-100g"`, `"eth-400g"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub preset: Option<String>,
     /// Bandwidth per direction, e.g. `"10 Gbps"` (required without a preset).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub bandwidth: Option<Bandwidth>,
     /// Propagation latency, e.g. `"2 us"` (required without a preset).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub latency: Option<Duration>,
     /// Whether both directions share one capacity (default: full duplex).
     #[serde(default)]
@@ -150,21 +183,21 @@ pub struct LinkSpecFile {
 
 /// An optical circuit switch: a catalogue preset (`topologies::catalogue::ocs`) whose
 /// reconfiguration delay can be overridden, or an explicit delay (`(reconfiguration: "5 ms")`).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OcsSpecFile {
     /// A circuit switch of the catalogue: `"mems"` (MEMS mirrors, 10 ms), `"us-ocs"` (µs-class
     /// research OCS, 20 µs), `"sip-microring"` (SiP-ML's micro-ring wavelength selection, 25 µs).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub preset: Option<String>,
     /// Time to set up new circuits, during which they carry nothing, e.g. `"1 ms"` (required
     /// without a preset).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub reconfiguration: Option<Duration>,
 }
 
 /// Topologies (built by the `topologies` crate).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum TopologySpec {
     /// Every host on one switch.
@@ -271,7 +304,7 @@ pub enum TopologySpec {
         /// Assumed capacity of every backbone link, each way, e.g. `"100 Gbps"`.
         wan_bandwidth: Bandwidth,
         /// PoP switch forwarding latency (default 0.5 µs).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         switch_latency: Option<Duration>,
         /// Price of backbone traffic [USD per 10⁹ bytes] (default 0).
         #[serde(default)]
@@ -291,7 +324,7 @@ pub enum TopologySpec {
 }
 
 /// The network a DGX cluster's NICs plug into (see `topologies::DgxFabric`).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum DgxFabricFile {
     /// One ideal non-blocking switch.
@@ -318,7 +351,7 @@ pub enum DgxFabricFile {
 }
 
 /// Shapes of optical direct-connect fabrics (see `topologies::FabricShape`).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum FabricShapeFile {
     /// A ring of `gpus`.
@@ -349,7 +382,7 @@ pub enum FabricShapeFile {
         /// Degree d (even).
         degree: u32,
         /// Fixed shifts (TopoOpt-style rings); random rings from the scenario seed when absent.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         shifts: Option<Vec<u32>>,
     },
     /// Explicit circuits (GPU pairs), as an optical circuit switch holds them.
@@ -362,7 +395,7 @@ pub enum FabricShapeFile {
 }
 
 /// The ML program.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum WorkloadSpec {
     /// Binary logistic regression by mini-batch SGD.
@@ -394,17 +427,17 @@ pub enum WorkloadSpec {
         /// `"synthetic"` (a seeded sparse design with correlated feature blocks, see `synthetic`).
         dataset: String,
         /// Regularisation λ (absolute); give exactly one of `lambda` and `lambda_ratio`.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         lambda: Option<f64>,
         /// Regularisation as a fraction of λ_max = 2·max_j |x_jᵀy| (the smallest λ with β = 0), in (0, 1].
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         lambda_ratio: Option<f64>,
         /// Coordinates each worker updates per clock (`ParameterServer` runtime only, required there).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         coords_per_clock: Option<u32>,
         /// Shape of the `"synthetic"` design (default: 100 000 features; see
         /// `workloads::data::design::SyntheticDesignConfig`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         synthetic: Option<SyntheticDesignSpec>,
     },
     /// Latent Dirichlet allocation by collapsed Gibbs sampling: documents over workers and word–topic
@@ -422,7 +455,7 @@ pub enum WorkloadSpec {
         #[serde(default = "default_dirichlet")]
         beta: f64,
         /// Documents each worker sweeps per clock (`ParameterServer` runtime only, required there).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         docs_per_clock: Option<u32>,
     },
     /// Matrix factorisation by model-parallel coordinate descent (CCD++, Yu et al., ICDM 2012), as
@@ -449,7 +482,7 @@ pub enum WorkloadSpec {
         #[serde(default = "one_u32")]
         chunks: u32,
         /// Participating hosts: the first `ranks` hosts of the platform (default: all).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         ranks: Option<u32>,
     },
     /// A sequence of collectives on a `CircuitSwitched` platform, each on its own circuit
@@ -473,25 +506,25 @@ pub enum WorkloadSpec {
     Dnn {
         /// A model of the built-in zoo (`workloads::dnn::ZOO`), e.g. `"gpt3-175b"`, `"llama-2-7b"`,
         /// `"resnet50"`, `"dlrm"`.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         model: Option<String>,
         /// A Hugging Face `config.json` of a GPT-2, BERT, Llama or Qwen2 model, relative to the
         /// scenario file's directory.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         hf_config: Option<String>,
         /// An ASTRA-sim 1.0 text workload: a file shipped with ASTRA-sim by name (e.g.
         /// `"microAllReduce.txt"`, see `workloads::dnn::astra::builtin_workloads`), or a path relative
         /// to the scenario file's directory (which comes first when a file of that name exists
         /// there). Its times and sizes are one NPU's; run it with
         /// `pipeline: 1` and `micro_batch: 1`.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         astra: Option<String>,
         /// Samples per iteration (required for `model` and `hf_config`; an ASTRA-sim workload's
         /// batch is one sample per data-parallel replica).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         global_batch: Option<u64>,
         /// Training sequence length [tokens] of a transformer (default: the config's context length).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         sequence: Option<u64>,
     },
     /// Matrix factorisation by SGD.
@@ -514,11 +547,11 @@ pub enum WorkloadSpec {
 }
 
 /// One phase of a `CollectivePhases` workload: a circuit configuration and the collective run on it.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseFile {
     /// Label in reports (default: `"phase k"`, from 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub name: Option<String>,
     /// The circuits the switch holds during the phase, as an optical fabric's shape (random
     /// `Permutations` of phase `k`, from 0, draw from seed `seed + k`).
@@ -528,7 +561,7 @@ pub struct PhaseFile {
 }
 
 /// A collective, as `sim_core::collective::Collective` (nccl-tests' operations).
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum CollectiveFile {
     /// All-reduce by the given algorithm.
@@ -549,7 +582,7 @@ pub enum CollectiveFile {
 }
 
 /// All-reduce algorithms.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum AllReduceFile {
     /// Ring reduce-scatter, then ring all-gather.
@@ -566,7 +599,7 @@ pub enum AllReduceFile {
 }
 
 /// All-to-all algorithms.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum AllToAllFile {
     /// Every transfer at once.
@@ -576,7 +609,7 @@ pub enum AllToAllFile {
 }
 
 /// Broadcast algorithms.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum BroadcastFile {
     /// A pipelined chain.
@@ -586,7 +619,7 @@ pub enum BroadcastFile {
 }
 
 /// Where ratings come from.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum RatingsSpec {
     /// MovieLens 100k `u.data`, read from `<data dir>/mf_movielens_100k/u.data` (research use only;
@@ -608,7 +641,7 @@ pub enum RatingsSpec {
 }
 
 /// The distributed runtime.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum RuntimeSpec {
     /// Parameter server (see `sim_core::runtime::ps`).
@@ -641,20 +674,20 @@ pub enum RuntimeSpec {
         /// Rounds to run at most.
         rounds: u64,
         /// Coordinates scheduled per round (Lasso only; default 32, STRADS's `schedule_size`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         set_size: Option<u32>,
         /// Rounds the scheduler may dispatch ahead of the last commit (default 0).
         #[serde(default)]
         pipeline_depth: u32,
         /// The Lasso scheduler (default `Priority()`); MF and LDA use a static rotation.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         scheduler: Option<SchedulerSpec>,
         /// Record the objective every this many rounds (default 1).
         #[serde(default = "one")]
         objective_every: u64,
         /// Stop once the objective is within this fraction of the optimum computed by a sequential
         /// reference solver (Lasso only; e.g. 0.01), which also becomes the run's target objective.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         stop_within_optimum: Option<f64>,
         /// Bytes per value on the wire (default 4, float32).
         #[serde(default = "default_value_bytes")]
@@ -667,12 +700,17 @@ pub enum RuntimeSpec {
         message_overhead_bytes: u32,
     },
     /// DNN training (`Dnn` workload only): how the job is split over the platform's GPUs and
-    /// scheduled (`sim_core::training::TrainingConfig`). GPUs are the platform's first
-    /// `data × tensor × pipeline` hosts, in Megatron-LM's rank order (tensor fastest, then data,
-    /// then pipeline), so a tensor-parallel group of 8 fills one DGX node.
+    /// scheduled (`sim_core::training::TrainingConfig`). Ranks follow Megatron-LM's order (tensor
+    /// fastest, then data, then pipeline); rank `r` runs on the `r`-th GPU of `devices`, by default
+    /// the platform's first `data × tensor × pipeline` hosts in id order, so a tensor-parallel group
+    /// of 8 fills one DGX node.
     Training {
         /// Parallel degrees.
         split: SplitSpec,
+        /// GPUs in rank order by host name (e.g. a `clustersim place` plan); default: the platform's
+        /// first data × tensor × pipeline hosts in id order.
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
+        devices: Option<Vec<String>>,
         /// Samples per micro-batch (default 1).
         #[serde(default = "one")]
         micro_batch: u64,
@@ -680,48 +718,48 @@ pub enum RuntimeSpec {
         #[serde(default)]
         schedule: ScheduleSpec,
         /// Activation recomputation (default `None`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         recompute: RecomputeSpec,
         /// ZeRO sharding of the data-parallel replicas' model states (default `None`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         zero: ZeroSpec,
         /// Megatron-LM's sequence parallelism for the replicated activations (default false).
         #[serde(default)]
         sequence_parallel: bool,
         /// Layers of each pipeline stage, in order (default: as even as possible).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         stage_layers: Option<Vec<u32>>,
         /// Gradient bucket size, e.g. `"25 MiB"` (default 25 MiB, as PyTorch DDP; `"0 B"`: one
         /// bucket per layer).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         gradient_bucket: Option<Size>,
         /// Whether gradient collectives overlap the backward pass (default true).
         #[serde(default = "yes")]
         overlap_gradients: bool,
         /// Algorithm of the data-parallel all-reduce (default `Ring`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         all_reduce: Option<AllReduceFile>,
         /// Megatron-LM's scatter/gather of pipeline sends across the tensor-parallel ranks
         /// (default true).
         #[serde(default = "yes")]
         scatter_gather: bool,
         /// How tensor-parallel collectives (and ZeRO-3 weight gathers) are simulated (default
-        /// `Isolated`: each timed once on an otherwise idle network, exact without contention,
-        /// and not counted in `bytes_sent`, `flows` or link energy; `Flows`: as flows on the shared
-        /// network, slower to simulate).
+        /// `Isolated`: each timed once on an otherwise idle network, exact without contention; its
+        /// bytes count in `bytes_sent` and link energy as often as it runs, but ZeRO-3 gathers' do
+        /// not; `Flows`: as flows on the shared network, slower to simulate).
         #[serde(default)]
         tensor_parallel_comm: TensorParallelCommSpec,
         /// Compute efficiency in (0, 1], replacing the hosts' (default: the hosts').
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         compute_efficiency: Option<f64>,
         /// Energy of one bit crossing one link [pJ/bit] (default: the optical chiplet's mean
         /// transmit + receive energy on `OpticalFabric` platforms, 0 elsewhere:
         /// the catalogue has no per-bit figure for electrical links).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         link_energy_pj_per_bit: Option<f64>,
         /// Whether variants go into `trace.json` (default: those with at most 256 GPUs; `true`:
         /// all; `false`: none, and no file).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         trace: Option<bool>,
     },
 }
@@ -734,7 +772,7 @@ fn default_items_per_round() -> u32 {
 }
 
 /// Parallel degrees of a `Training` runtime.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SplitSpec {
     /// Data-parallel degree: model replicas (default 1).
@@ -749,7 +787,7 @@ pub struct SplitSpec {
 }
 
 /// Pipeline schedules (`sim_core::training::PipelineSchedule`).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub enum ScheduleSpec {
     /// One forward, one backward (PipeDream-Flush; Narayanan et al. SC'21).
     #[default]
@@ -759,7 +797,7 @@ pub enum ScheduleSpec {
 }
 
 /// How tensor-parallel collectives are simulated (`sim_core::training::TensorParallelComm`).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub enum TensorParallelCommSpec {
     /// Timed once per group and size on an idle network, then reused.
     #[default]
@@ -769,7 +807,7 @@ pub enum TensorParallelCommSpec {
 }
 
 /// Activation recomputation (`sim_core::training::Recomputation`).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub enum RecomputeSpec {
     /// Keep every activation.
     #[default]
@@ -781,7 +819,7 @@ pub enum RecomputeSpec {
 }
 
 /// ZeRO sharding (`sim_core::training::ZeroStage`).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub enum ZeroSpec {
     /// Every replica holds all model states.
     #[default]
@@ -794,34 +832,34 @@ pub enum ZeroSpec {
 
 /// A seeded synthetic sparse design with correlated feature blocks (see
 /// `workloads::data::design::SyntheticDesignConfig`); omitted fields take that type's defaults.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SyntheticDesignSpec {
     /// Samples n.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub samples: Option<u32>,
     /// Features p.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub features: Option<u32>,
     /// Features per correlated block (contiguous in index).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub block_size: Option<u32>,
     /// Non-zero rows of each block's columns.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub support: Option<u32>,
     /// Expected correlation of two features of one block, in (0, 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub within_block_correlation: Option<f64>,
     /// Non-zero coefficients of the true model.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub true_nonzeros: Option<u32>,
     /// Standard deviation of the noise added to the targets.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub noise_sd: Option<f64>,
 }
 
 /// How a STRADS scheduler picks a round's coordinates (Lasso; see `workloads::strads::lasso`).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum SchedulerSpec {
     /// Coordinates in index order, `set_size` per round, cyclically.
@@ -834,29 +872,29 @@ pub enum SchedulerSpec {
     /// dependency filter keeping candidates whose correlation with every kept one is below ρ.
     Priority {
         /// Base weight η (default 1e-4, STRADS's `bw`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         eta: Option<f64>,
         /// Weight by Δβ² instead of |Δβ| (default false).
         #[serde(default)]
         squared: bool,
         /// Candidates L′ sampled per round (default: the program's, a multiple of `set_size`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         candidates: Option<u32>,
         /// Dependency threshold ρ in (0, 1] (default 0.1).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         dependency_threshold: Option<f64>,
         /// Sample by priority but skip the dependency filter (an ablation; default false).
         #[serde(default)]
         no_dependency_filter: bool,
         /// Re-seed the weights from |β| once, at round 3·⌊p/L⌋, as STRADS's coordinator does (default
         /// true).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
         restart: Option<bool>,
     },
 }
 
 /// What an SSP shard serves (see `sim_core::runtime::ps::SspReads`).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum SspReadsSpec {
     /// Every update delivered so far.
@@ -886,7 +924,7 @@ fn teraphy() -> String {
 }
 
 /// Consistency models.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum ConsistencySpec {
     /// Bulk synchronous parallel.
@@ -907,7 +945,7 @@ pub enum ConsistencySpec {
 }
 
 /// Where workers and server shards run.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     /// Number of workers (= data partitions).
@@ -921,7 +959,7 @@ pub struct DeploymentSpec {
 
 /// Placement rules. Hosts are taken in platform order (for multi-datacenter platforms, data
 /// center by data center).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub enum PlacementSpec {
     /// Workers on the first hosts, server shards on the hosts after them.
@@ -934,7 +972,7 @@ pub enum PlacementSpec {
 }
 
 /// Straggler models.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum StragglerSpec {
     /// No stragglers.
@@ -962,88 +1000,91 @@ pub enum StragglerSpec {
 }
 
 /// A variant: a name and the fields it overrides.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct VariantSpec {
     /// Label in reports.
     pub name: String,
     /// Overrides `runtime.consistency`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub consistency: Option<ConsistencySpec>,
     /// Overrides `stragglers`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stragglers: Option<StragglerSpec>,
     /// Overrides `runtime.clocks`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub clocks: Option<u64>,
     /// Overrides the workload's `learning_rate`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub learning_rate: Option<f64>,
     /// Overrides the workload's `batch_size`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub batch_size: Option<u32>,
     /// Overrides a `Collective` workload's collective (e.g. another algorithm).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub collective: Option<CollectiveFile>,
     /// Runs this variant on another platform (collective workloads).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub platform: Option<PlatformSpec>,
     /// Overrides the optical circuit switch of a `CircuitSwitched` platform (`CollectivePhases`
     /// workloads).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub ocs: Option<OcsSpecFile>,
     /// Runs this variant geo-distributed under Gaia's Approximate Synchronous Parallel: each data
     /// center (site) with workers gets its own shards and the consistency model rules inside it
     /// (training workloads).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub asp: Option<AspSpec>,
     /// Overrides a `LogisticRegression` workload's `label_skew`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub label_skew: Option<f64>,
     /// Overrides a `Strads` runtime's `scheduler`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub scheduler: Option<SchedulerSpec>,
     /// Overrides a `Strads` runtime's `set_size`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub set_size: Option<u32>,
     /// Overrides a `Strads` runtime's `pipeline_depth`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub pipeline_depth: Option<u32>,
     /// Overrides a `Strads` runtime's `rounds`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub rounds: Option<u64>,
     /// `Training` runtime: the parallel degrees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub split: Option<SplitSpec>,
     /// `Training` runtime: samples per micro-batch.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub micro_batch: Option<u64>,
     /// `Training` runtime: the pipeline schedule.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub schedule: Option<ScheduleSpec>,
     /// `Training` runtime: activation recomputation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recompute: Option<RecomputeSpec>,
     /// `Training` runtime: ZeRO sharding.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero: Option<ZeroSpec>,
     /// `Training` runtime: sequence parallelism.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub sequence_parallel: Option<bool>,
     /// `Training` runtime: layers of each pipeline stage.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub stage_layers: Option<Vec<u32>>,
+    /// `Training` runtime: overrides the device list (GPUs in rank order by host name).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
+    pub devices: Option<Vec<String>>,
     /// `Dnn` workload: another model of the zoo.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub model: Option<String>,
     /// `Dnn` workload: samples per iteration.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub global_batch: Option<u64>,
 }
 
 /// Gaia's Approximate Synchronous Parallel (Hsieh et al., NSDI 2017, §3; see
 /// `sim_core::runtime::ps::AspConfig`).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AspSpec {
     /// Significance threshold as a fraction of the parameter's value (default 0.01), decaying with
@@ -1069,6 +1110,22 @@ fn yes() -> bool {
 
 fn default_dirichlet() -> f64 {
     0.1
+}
+
+/// Whether `v` is its type's default, for fields left out of serialized scenarios when they hold
+/// it (those whose default would be written `r#None`, and an empty `host`).
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// Serializes `Some(x)` as `x`, as scenarios write options ([`parse`] reads RON with implicit
+/// `Some`). Fields whose `x` may be a variant named `None` (a variant's `recompute`, `zero` and
+/// `stragglers`) keep the default, `Some(x)`: `recompute: None` would read back as no override.
+fn implicit_some<T: Serialize, S: Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(x) => x.serialize(s),
+        None => s.serialize_none(),
+    }
 }
 
 impl VariantSpec {
@@ -1114,6 +1171,7 @@ impl VariantSpec {
             self.zero.map(|_| "zero"),
             self.sequence_parallel.map(|_| "sequence_parallel"),
             self.stage_layers.as_ref().map(|_| "stage_layers"),
+            self.devices.as_ref().map(|_| "devices"),
             self.model.as_ref().map(|_| "model"),
             self.global_batch.map(|_| "global_batch"),
         ]
@@ -1216,9 +1274,26 @@ pub fn parse(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
     }
 }
 
+/// Writes `file` as RON that [`parse`] reads back to a value equal to `file`, as a scenario is
+/// written by hand: pretty-printed with four-space indents; options left out when `None` and
+/// written without `Some(..)` (under a leading `#![enable(implicit_some)]`, which [`parse`] assumes
+/// anyway, so that any RON reader agrees), except where the value may be a variant named `None`
+/// (a variant's `recompute: Some(r#None)`); fields whose default is a variant named `None`, an
+/// empty `host` and empty `variants` left out; quantities as exact strings with their unit (see
+/// [`crate::units`]). Comments of the original text are not kept.
+pub fn to_ron(file: &ScenarioFile) -> String {
+    let config = ron::ser::PrettyConfig::new().indentor("    ").new_line("\n").separate_tuple_members(false);
+    // Every field serializes to a RON value (identifiers are Rust's, no maps, no unsupported
+    // types), and writing to a String cannot fail.
+    let body = ron::ser::to_string_pretty(file, config).expect("a scenario serializes to RON");
+    format!("#![enable(implicit_some)]\n{body}\n")
+}
+
 /// Finds where field `path` (dotted, struct fields and enum variants) is written in `text`, as a
-/// 1-based (line, column): the first `segment:` of each field segment nested inside the previous
-/// one. Enum variant names in the path are skipped. Used to locate errors found after parsing.
+/// 1-based (line, column): the first segment among the fields of the outermost value, then the
+/// first `segment:` of each further field segment nested inside the previous one (so `placement`
+/// is the top-level field, not `deployment.placement`). Enum variant names in the path are skipped.
+/// Used to locate errors found after parsing.
 pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     locate_offset(text, path).map(|p| line_col(text, p))
 }
@@ -1258,7 +1333,10 @@ pub fn locate_offset(text: &str, path: &str) -> Option<usize> {
                 }
                 let word = &text[start..i];
                 let rest = text[i..].trim_start();
-                if depth > min_depth && word == segments[seg] && rest.starts_with(':') {
+                // The first segment is a field of the outermost value; later ones may be nested deeper
+                // (inside enum variants, options, lists).
+                let deep_enough = if seg == 0 { depth == 1 } else { depth > min_depth };
+                if deep_enough && word == segments[seg] && rest.starts_with(':') {
                     found_at = Some(start);
                     seg += 1;
                     min_depth = depth;
@@ -1276,6 +1354,11 @@ pub fn locate_offset(text: &str, path: &str) -> Option<usize> {
 /// list at `list` is written in `text`, as a 1-based (line, column); the element's opening
 /// parenthesis if the field is not written there; `None` if the list or element is not found.
 pub fn locate_in_list(text: &str, list: &str, i: usize, field: &str) -> Option<(usize, usize)> {
+    locate_in_list_offset(text, list, i, field).map(|p| line_col(text, p))
+}
+
+/// As [`locate_in_list`], returning the byte offset.
+pub fn locate_in_list_offset(text: &str, list: &str, i: usize, field: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut k = locate_offset(text, list)?;
     let (mut depth, mut seen) = (0i32, 0usize);
@@ -1298,7 +1381,7 @@ pub fn locate_in_list(text: &str, list: &str, i: usize, field: &str) -> Option<(
                 if seen == i {
                     let end = element_end(bytes, k);
                     let inner = if field.is_empty() { None } else { locate_offset(&text[k..end], field) };
-                    return Some(line_col(text, k + inner.unwrap_or(0)));
+                    return Some(k + inner.unwrap_or(0));
                 }
                 seen += 1;
                 depth = 2;
@@ -1382,6 +1465,113 @@ mod tests {
         assert_eq!(locate(text, "deployment.servers"), Some((7, 28)));
         assert_eq!(locate(text, "platform.topology.Star.link.bandwidth"), Some((5, 37)));
         assert_eq!(locate(text, "platform.host.peak"), Some((4, 12)));
+    }
+
+    /// Every `.ron` file under `dir`, recursively, sorted.
+    fn ron_files(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(ron_files(&path));
+            } else if path.extension().is_some_and(|e| e == "ron") {
+                files.push(path);
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// `text` parses, writes back, and the written text parses to the same value.
+    fn assert_round_trips(text: &str, name: &str) {
+        let parsed = parse(text, name).unwrap_or_else(|e| panic!("{e}"));
+        let written = to_ron(&parsed);
+        let reparsed =
+            parse(&written, name).unwrap_or_else(|e| panic!("{name}: the written text does not parse: {e}\n{written}"));
+        assert_eq!(reparsed, parsed, "{name}: the written text parses to another scenario:\n{written}");
+        assert_eq!(to_ron(&reparsed), written, "{name}: writing is not a fixed point");
+    }
+
+    #[test]
+    fn every_shipped_scenario_and_the_quickstart_round_trip_through_ron() {
+        let files = ron_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"));
+        assert!(files.len() >= 20, "scenarios/ holds {} files", files.len());
+        for path in &files {
+            assert_round_trips(&std::fs::read_to_string(path).unwrap(), &path.display().to_string());
+        }
+        assert_round_trips(crate::QUICKSTART, "<built-in quickstart>");
+    }
+
+    #[test]
+    fn written_scenarios_look_hand_written() {
+        let written = to_ron(&parse(crate::QUICKSTART, "q").unwrap());
+        for expected in [
+            "    name: \"quickstart\",\n",
+            "bandwidth: \"10 Gbps\"",
+            "latency: \"2 us\"",
+            "switch_latency: \"500 ns\"",
+            "memory: \"64 GiB\"",
+            "peak: \"100 GFLOP/s\"",
+            "consistency: Ssp(",
+            "stragglers: PaiTrace(",
+        ] {
+            assert!(written.contains(expected), "no {expected:?} in\n{written}");
+        }
+        assert!(
+            written.starts_with("#![enable(implicit_some)]\n(\n    name: \"quickstart\",\n    seed: 42,\n"),
+            "{written}"
+        );
+        for absent in ["Some(", "None", "preset", "\n    placement", "variants: []", "r#"] {
+            assert!(!written.contains(absent), "{absent:?} in\n{written}");
+        }
+    }
+
+    /// Values the shipped scenarios do not hold: variants overriding with a variant named `None`
+    /// (which an implicit `Some` would lose), every optional field set, extreme numbers.
+    #[test]
+    fn unusual_values_round_trip() {
+        let text = r#"(
+            name: "odd \"quoted\" µ",
+            seed: 18446744073709551615,
+            platform: (
+                host: (gpu: "h100-sxm5", peak: "1 FLOP/s", efficiency: 0.1, memory: "0 B",
+                       memory_bandwidth: "18446744073709551615 B/s", launch_overhead: "1 ps", power_watts: 700.5),
+                topology: OpticalFabric(shape: Permutations(gpus: 8, degree: 4, shifts: [1, 3]), chiplets_per_gpu: 1,
+                                        link_latency: "12345 ps"),
+                network_model: Lv08,
+                routing: DModK,
+            ),
+            workload: Dnn(model: "llama-2-7b", global_batch: 8, sequence: 1024),
+            runtime: Training(split: (data: 2, tensor: 4), devices: ["gpu7", "gpu6"], micro_batch: 2,
+                              gradient_bucket: "0 B", all_reduce: Hierarchical(group_size: 4), compute_efficiency: 0.3,
+                              link_energy_pj_per_bit: 1e-300, trace: false, stage_layers: [1, 2]),
+            stragglers: None,
+            target_objective: 0.1234567890123456789,
+            placement: (budget: 3, micro_batches: [1, 2], co_design: true),
+            variants: [
+                (name: "a", recompute: Some(None), zero: Some(None), stragglers: Some(None)),
+                (name: "no overrides", recompute: None, zero: None, stragglers: None),
+                (name: "b", recompute: Some(Full), zero: Optimizer, stragglers: Bernoulli(prob: 0.1, slowdown: 2),
+                 devices: [], sequence_parallel: false, ocs: (reconfiguration: "1.5 ms"), platform: (
+                     topology: Star(hosts: 2, link: (preset: "ib-ndr", half_duplex: true), switch_latency: "0 ps"))),
+                (name: "c", scheduler: Priority(eta: 1e-4, restart: false), asp: (), collective: AllToAll(Pairwise),
+                 consistency: Essp(staleness: 2), split: (pipeline: 2)),
+            ],
+        )"#;
+        let parsed = parse(text, "odd.ron").unwrap();
+        assert_eq!(parsed.variants[0].recompute, Some(RecomputeSpec::None));
+        assert_eq!(parsed.variants[0].zero, Some(ZeroSpec::None));
+        assert_eq!(parsed.variants[0].stragglers, Some(StragglerSpec::None));
+        assert_eq!(parsed.variants[1].recompute, None);
+        assert!(parsed.placement.is_some());
+        assert_round_trips(text, "odd.ron");
+        let written = to_ron(&parsed);
+        assert!(!written.contains("recompute: r#None"), "the runtime's default is left out:\n{written}");
+        for expected in
+            ["recompute: Some(r#None)", "zero: Some(Optimizer)", "stragglers: Some(Bernoulli(", "peak: \"1 FLOP/s\""]
+        {
+            assert!(written.contains(expected), "no {expected:?} in\n{written}");
+        }
     }
 
     #[test]

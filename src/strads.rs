@@ -77,7 +77,8 @@ enum StradsData {
 /// # Errors
 /// A [`ScenarioError`] naming the field (and its line and column where found): a deployment without
 /// exactly one server (the scheduler), settings out of range, a scheduler for a program with a static
-/// schedule, parameter-server-only variant fields, missing data files.
+/// schedule, parameter-server-only variant fields, `placement` search settings (DNN only), missing
+/// data files.
 pub fn prepare(
     file: ScenarioFile,
     text: &str,
@@ -101,6 +102,9 @@ pub fn prepare(
     else {
         unreachable!("planned only for Strads runtimes")
     };
+    if file.placement.is_some() {
+        return Err(err("placement", crate::run::PLACEMENT_DNN_ONLY.into()));
+    }
     let Some(deployment_spec) = &file.deployment else {
         return Err(err(
             "deployment",

@@ -6,11 +6,15 @@
 //! unit (bytes, bytes/s, picoseconds, FLOP/s) is rounded to the nearest one, and a value that
 //! rounds to zero where zero is meaningless is rejected. Decimal prefixes are powers of 1000, binary
 //! ones (`KiB`, `MiB`, `GiB`, `TiB`) powers of 1024; `b`/`bps` are bits, `B` bytes.
+//!
+//! Each quantity displays (and serializes) as a whole number of the unit that writes it with the
+//! fewest digits among those that write it exactly (`"10 Gbps"`, `"2 us"`, `"64 GiB"`,
+//! `"12345 ps"`), so its text parses back to the identical value.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use sim_core::{BytesPerSec, FlopPerSec, SimDuration};
 
 /// A duration in a scenario [ps].
@@ -187,6 +191,56 @@ impl std::str::FromStr for FlopRate {
     }
 }
 
+/// `value` (in base units) as `"<integer> <unit>"`: among the `units` in which it is a whole number,
+/// the one giving the smallest number (the first such unit on a tie, so zero is written in the base
+/// unit). Exact: [`parse_quantity`] reads the text back to `value`.
+fn format_quantity(value: u64, units: &[(&str, u128, u128)]) -> String {
+    let v = u128::from(value);
+    let (count, name) = units
+        .iter()
+        .filter(|&&(_, num, den)| (v * den) % num == 0)
+        .map(|&(name, num, den)| (v * den / num, name))
+        .min_by_key(|&(count, _)| count)
+        .unwrap_or((v, units[0].0));
+    format!("{count} {name}")
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_quantity(self.0 .0, DURATION_UNITS))
+    }
+}
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_quantity(self.0, SIZE_UNITS))
+    }
+}
+
+impl fmt::Display for Bandwidth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_quantity(self.0 .0, BANDWIDTH_UNITS))
+    }
+}
+
+impl fmt::Display for FlopRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_quantity(self.0 .0, FLOP_UNITS))
+    }
+}
+
+macro_rules! serialize_as_text {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    )*};
+}
+
+serialize_as_text!(Duration, Size, Bandwidth, FlopRate);
+
 macro_rules! deserialize_from_str {
     ($($t:ty),*) => {$(
         impl<'de> Deserialize<'de> for $t {
@@ -214,6 +268,28 @@ mod tests {
         assert_eq!("989.4 TFLOP/s".parse::<FlopRate>().unwrap().0, FlopPerSec(989_400_000_000_000));
         assert_eq!("1e3 MB".parse::<Size>().unwrap().0, 1_000_000_000);
         assert_eq!("2_000 ms".parse::<Duration>().unwrap().0, SimDuration::from_ms(2_000));
+    }
+
+    #[test]
+    fn displays_exactly_in_the_shortest_unit() {
+        assert_eq!(Bandwidth(BytesPerSec(1_250_000_000)).to_string(), "10 Gbps");
+        assert_eq!(Bandwidth(BytesPerSec(1_000_000_000)).to_string(), "1 GB/s");
+        assert_eq!(Bandwidth(BytesPerSec(3)).to_string(), "3 B/s");
+        assert_eq!(Duration(SimDuration(2_000_000)).to_string(), "2 us");
+        assert_eq!(Duration(SimDuration(12_345)).to_string(), "12345 ps");
+        assert_eq!(Duration(SimDuration(0)).to_string(), "0 ps");
+        assert_eq!(Size(64 << 30).to_string(), "64 GiB");
+        assert_eq!(Size(0).to_string(), "0 B");
+        assert_eq!(FlopRate(FlopPerSec(989_400_000_000_000)).to_string(), "989400 GFLOP/s");
+        // Every value reads back to itself, including the extremes.
+        for v in [0, 1, 7, 8, 125, 999, 1000, 1 << 20, 3 << 30, 1_250_000_000, u64::MAX - 1, u64::MAX] {
+            assert_eq!(Duration(SimDuration(v)).to_string().parse::<Duration>().unwrap().0, SimDuration(v));
+            assert_eq!(Size(v).to_string().parse::<Size>().unwrap().0, v);
+            if v > 0 {
+                assert_eq!(Bandwidth(BytesPerSec(v)).to_string().parse::<Bandwidth>().unwrap().0, BytesPerSec(v));
+                assert_eq!(FlopRate(FlopPerSec(v)).to_string().parse::<FlopRate>().unwrap().0, FlopPerSec(v));
+            }
+        }
     }
 
     #[test]

@@ -63,6 +63,33 @@ pub fn link_load_png(load: &LinkLoad, title: &str) -> Result<Vec<u8>, ReportErro
     render_png(Figure::LinkLoad(load, title))
 }
 
+/// Renders a device × device traffic matrix (`load.bytes[src][dst]`: bytes device `src` sent device
+/// `dst`, in any order of devices, e.g. rank order) as an SVG document (1000 × 900 px) titled `title`,
+/// drawn as [`link_load_svg`] draws links, the subtitle naming the heaviest pair.
+///
+/// # Errors
+/// [`ReportError::Draw`] if plotters fails.
+pub fn traffic_matrix_svg(load: &LinkLoad, title: &str) -> Result<String, ReportError> {
+    render_svg(Figure::TrafficMatrix(load, title))
+}
+
+/// Renders the same figure as [`traffic_matrix_svg`] as an 8-bit RGB PNG (1000 × 900 px).
+///
+/// # Errors
+/// [`ReportError::Draw`] if plotters fails, [`ReportError::PngEncode`] if encoding fails.
+pub fn traffic_matrix_png(load: &LinkLoad, title: &str) -> Result<Vec<u8>, ReportError> {
+    render_png(Figure::TrafficMatrix(load, title))
+}
+
+/// What a cell of the matrix is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cells {
+    /// The directed link `src → dst`.
+    Links,
+    /// Bytes device `src` sent device `dst` (over any route).
+    Traffic,
+}
+
 /// Colour stops of the scale, from just above 0 to the maximum (ColorBrewer Blues, classes 3–9).
 const RAMP: [RGBColor; 7] = [
     RGBColor(0xC6, 0xDB, 0xEF),
@@ -207,6 +234,7 @@ fn index_step(n: usize) -> usize {
 pub(crate) fn draw<DB: DrawingBackend>(
     load: &LinkLoad,
     title: &str,
+    kind: Cells,
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (w, h) = root.dim_in_pixel();
@@ -220,14 +248,21 @@ pub(crate) fn draw<DB: DrawingBackend>(
         return root.draw(&Text::new("no link-load data", (w / 2, h / 2), style));
     }
     let max = load.max_link();
-    let subtitle = match max {
-        Some((src, dst, bytes)) => format!(
+    let subtitle = match (max, kind) {
+        (Some((src, dst, bytes)), Cells::Links) => format!(
             "bytes per directed link, linear colour scale, white = no traffic; most loaded: {} → {} ({})",
             load.node_name(src),
             load.node_name(dst),
             fmt_bytes(bytes as f64)
         ),
-        None => "no link carried any bytes".to_string(),
+        (Some((src, dst, bytes)), Cells::Traffic) => format!(
+            "bytes sent per device pair, linear colour scale, white = none; heaviest: {} → {} ({})",
+            load.node_name(src),
+            load.node_name(dst),
+            fmt_bytes(bytes as f64)
+        ),
+        (None, Cells::Links) => "no link carried any bytes".to_string(),
+        (None, Cells::Traffic) => "no device sent any bytes".to_string(),
     };
     root.draw(&Text::new(subtitle, (w / 2, 50), centred(15)))?;
 
@@ -250,7 +285,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     root.draw(&Rectangle::new([(layout.x0, layout.y0), (layout.right(), layout.bottom())], frame))?;
 
     draw_node_labels(load, &layout, root)?;
-    draw_colour_bar(&layout, max_bytes, root)?;
+    draw_colour_bar(&layout, max_bytes, kind, root)?;
     Ok(())
 }
 
@@ -303,6 +338,7 @@ fn draw_node_labels<DB: DrawingBackend>(
 fn draw_colour_bar<DB: DrawingBackend>(
     layout: &Layout,
     max: u64,
+    cells: Cells,
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let frame = ShapeStyle::from(RGBColor(0x99, 0x99, 0x99));
@@ -329,7 +365,11 @@ fn draw_colour_bar<DB: DrawingBackend>(
         let desc = TextStyle::from((FONT, 16).into_font().transform(FontTransform::Rotate270))
             .pos(Pos::new(HPos::Center, VPos::Center));
         let x_desc = x1 + 8 + 84 + 14;
-        root.draw(&Text::new("bytes per link (linear)", (x_desc, (top + bottom) / 2), desc))?;
+        let what = match cells {
+            Cells::Links => "bytes per link (linear)",
+            Cells::Traffic => "bytes per pair (linear)",
+        };
+        root.draw(&Text::new(what, (x_desc, (top + bottom) / 2), desc))?;
     }
     let (sy0, sy1) = (layout.bottom() - swatch, layout.bottom());
     root.draw(&Rectangle::new([(x0, sy0), (x1, sy1)], WHITE.filled()))?;

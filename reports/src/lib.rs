@@ -91,7 +91,7 @@ pub use dnn_plot::{
     dnn_breakdown_png, dnn_breakdown_svg, throughput_png, throughput_svg, ThroughputPlot, ThroughputSeries,
 };
 pub use error::ReportError;
-pub use heatmap::{link_load_png, link_load_svg};
+pub use heatmap::{link_load_png, link_load_svg, traffic_matrix_png, traffic_matrix_svg};
 pub use plot::{HEATMAP_HEIGHT_PX, HEATMAP_WIDTH_PX, HEIGHT_PX, WIDTH_PX};
 pub use staleness::{staleness_png, staleness_svg};
 pub use strads::{nonzeros_png, nonzeros_svg, parallelization_png, parallelization_svg, strads_csv, STRADS_CSV_HEADER};

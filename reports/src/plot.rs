@@ -79,6 +79,8 @@ pub(crate) enum Figure<'a> {
     CollectiveTime(&'a CollectiveReport),
     /// A link-load matrix and its title.
     LinkLoad(&'a LinkLoad, &'a str),
+    /// A device × device traffic matrix (bytes each device sent each other one), drawn as a link load.
+    TrafficMatrix(&'a LinkLoad, &'a str),
     /// DNN training: throughput vs GPU count, one line per series.
     Throughput(&'a ThroughputPlot),
     /// DNN training: compute / exposed communication / bubble / other time per iteration, one bar per variant.
@@ -97,6 +99,7 @@ impl Figure<'_> {
             Figure::BusBandwidth(_) => "bus bandwidth",
             Figure::CollectiveTime(_) => "collective time",
             Figure::LinkLoad(..) => "link load",
+            Figure::TrafficMatrix(..) => "traffic matrix",
             Figure::Throughput(_) => "throughput",
             Figure::DnnBreakdown(_) => "DNN breakdown",
         }
@@ -105,7 +108,7 @@ impl Figure<'_> {
     /// Width and height of the figure [px].
     pub(crate) fn size(self) -> (u32, u32) {
         match self {
-            Figure::LinkLoad(..) => (HEATMAP_WIDTH_PX, HEATMAP_HEIGHT_PX),
+            Figure::LinkLoad(..) | Figure::TrafficMatrix(..) => (HEATMAP_WIDTH_PX, HEATMAP_HEIGHT_PX),
             _ => (WIDTH_PX, HEIGHT_PX),
         }
     }
@@ -125,7 +128,8 @@ impl Figure<'_> {
             Figure::Parallelization(report) => strads::draw_parallelization(report, root)?,
             Figure::BusBandwidth(report) => collective_plot::draw(report, Metric::BusBandwidth, root)?,
             Figure::CollectiveTime(report) => collective_plot::draw(report, Metric::Time, root)?,
-            Figure::LinkLoad(load, title) => heatmap::draw(load, title, root)?,
+            Figure::LinkLoad(load, title) => heatmap::draw(load, title, heatmap::Cells::Links, root)?,
+            Figure::TrafficMatrix(load, title) => heatmap::draw(load, title, heatmap::Cells::Traffic, root)?,
             Figure::Throughput(plot) => dnn_plot::draw_throughput(plot, root)?,
             Figure::DnnBreakdown(report) => dnn_plot::draw_breakdown(report, root)?,
         }

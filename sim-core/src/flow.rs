@@ -28,9 +28,9 @@
 //! the latency phase lasts latency × latency-factor and bytes progress at rate × bandwidth-factor.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
-use crate::platform::Platform;
+use crate::platform::{NodeId, Platform};
 use crate::queue::{EventKey, EventQueue, QuaternaryHeapQueue};
 use crate::routing::Route;
 use crate::time::{SimDuration, SimTime, PS_PER_SEC};
@@ -204,6 +204,9 @@ struct Entry {
     wc: f64,
 }
 
+/// Each link's (src, dst) node ids, and bytes per (source, destination) pair.
+type PairRecord = (Vec<(u32, u32)>, BTreeMap<(NodeId, NodeId), u64>);
+
 /// Flows sharing the links of one platform.
 #[derive(Clone, Debug)]
 pub struct FlowNetwork {
@@ -220,6 +223,9 @@ pub struct FlowNetwork {
     link_flows: Vec<Vec<Entry>>,
     /// Bytes delivered over each link (by link id) by finished flows.
     link_bytes: Vec<u64>,
+    /// With [`Self::record_pairs`]: each link's (src, dst) node ids, and bytes delivered by finished
+    /// flows per (first link's src, last link's dst).
+    pairs: Option<PairRecord>,
     flows: Vec<Flow>,
     /// (owner, coefficient) uses of the flow being started (reused buffer).
     uses: Vec<(u32, f64)>,
@@ -317,6 +323,7 @@ impl FlowNetwork {
             params: model.params(),
             link_flows: vec![Vec::new(); n],
             link_bytes: vec![0; n],
+            pairs: None,
             flows: Vec::new(),
             uses: Vec::new(),
             slot_seq: Vec::new(),
@@ -520,6 +527,20 @@ impl FlowNetwork {
         &self.link_bytes
     }
 
+    /// Starts counting the bytes finished flows deliver per (source, destination) node pair, for a
+    /// traffic matrix ([`Self::pair_bytes`]). Off by default: it costs a map update per flow.
+    /// `platform` must be the one the network was built over.
+    pub fn record_pairs(&mut self, platform: &Platform) {
+        let ends = platform.links.iter().map(|l| (l.src.0, l.dst.0)).collect();
+        self.pairs = Some((ends, BTreeMap::new()));
+    }
+
+    /// Bytes delivered so far per (source, destination) node pair, ascending by pair [bytes]; empty
+    /// unless [`Self::record_pairs`] was called (flows over an empty route are not counted).
+    pub fn pair_bytes(&self) -> Vec<((NodeId, NodeId), u64)> {
+        self.pairs.as_ref().map_or_else(Vec::new, |(_, m)| m.iter().map(|(&k, &v)| (k, v)).collect())
+    }
+
     /// Counters of the solver's work.
     pub fn stats(&self) -> SolverStats {
         self.stats
@@ -612,6 +633,12 @@ impl FlowNetwork {
         flow.live = false;
         for &l in &flow.links {
             self.link_bytes[l as usize] += flow.bytes;
+        }
+        if let (Some((ends, map)), Some(&first), Some(&last)) =
+            (self.pairs.as_mut(), flow.links.first(), flow.links.last())
+        {
+            let key = (NodeId(ends[first as usize].0), NodeId(ends[last as usize].1));
+            *map.entry(key).or_insert(0) += flow.bytes;
         }
         self.free.push(slot);
         Completion { flow: flow.id, tag: flow.tag, bytes: flow.bytes, started: flow.started, finished: t }

@@ -28,6 +28,8 @@ pub enum StreamKind {
     Partition = 6,
     /// A model-parallel scheduler's sampling (STRADS).
     Scheduler = 7,
+    /// A placement search's moves and acceptance draws (`workloads::placement`).
+    Placement = 8,
     /// Test and benchmark drivers.
     Test = 99,
 }

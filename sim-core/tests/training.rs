@@ -174,6 +174,42 @@ fn tensor_parallel_collectives_isolated_equal_flows_without_contention() {
 }
 
 #[test]
+fn isolated_collectives_count_the_same_traffic_as_flows() {
+    // d = 2, t = 2, p = 2 with full recomputation (forward collectives re-run in the backward), so
+    // every kind of traffic is present; isolated and flow-simulated tensor-parallel collectives must
+    // account identical bytes, per link and per device pair, and the pairs must sum to the total.
+    let platform = star(8, 1_000_000_000, SimDuration::from_ns(700), 1 << 40);
+    let mut layers: Vec<Layer> = (0..4).map(|i| layer(i, 1e6, 1000)).collect();
+    for l in &mut layers {
+        let c = LayerCollective { kind: CollectiveKind::AllReduce, bytes: 4096.0 };
+        l.forward_collectives = vec![c];
+        l.backward_collectives = vec![c, c];
+        l.output_bytes = 512.0;
+    }
+    let mut config = TrainingConfig::new(Parallelism { data: 2, tensor: 2, pipeline: 2 }, 1);
+    config.recomputation = sim_core::training::Recomputation::Full;
+    config.scatter_gather = false;
+    config.traffic_matrix = true;
+    let isolated = run(&platform, &job(layers.clone(), 6), &config);
+    config.tensor_parallel_comm = TensorParallelComm::Flows;
+    let flows = run(&platform, &job(layers.clone(), 6), &config);
+    assert!(isolated.bytes_sent > 0);
+    assert_eq!(isolated.bytes_sent, flows.bytes_sent);
+    assert_eq!(isolated.link_bytes, flows.link_bytes);
+    assert_eq!(isolated.traffic, flows.traffic);
+    assert_eq!(flows.traffic.iter().map(|(_, b)| b).sum::<u64>(), flows.bytes_sent);
+    // Ranks 0 and 1 (stage 0, replica 0) exchange only tensor-parallel traffic (no scatter/gather):
+    // a ring all-reduce of 4 096 bytes between 2 ranks sends 4 096 bytes each way; per layer and
+    // micro-batch there are 4 (forward, recomputed forward, 2 in the backward), 2 layers per stage,
+    // m = 3 micro-batches.
+    let pair = flows.traffic.iter().find(|((a, b), _)| (a.0, b.0) == (0, 1)).expect("ranks 0 and 1 talk").1;
+    assert_eq!(pair, 4 * 2 * 3 * 4096);
+    // Without the flag no matrix is kept.
+    config.traffic_matrix = false;
+    assert!(run(&platform, &job(layers.clone(), 6), &config).traffic.is_empty());
+}
+
+#[test]
 fn a_split_that_does_not_fit_fails_naming_the_device() {
     let platform = star(2, 1 << 30, SimDuration::ZERO, 1_000_000);
     let layers: Vec<Layer> = (0..2).map(|i| layer(i, 1e6, 100_000)).collect();

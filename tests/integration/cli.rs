@@ -123,8 +123,17 @@ fn quickstart_summary_matches_golden() {
 #[test]
 fn every_scenario_validates() {
     let mut checked = 0;
-    for entry in std::fs::read_dir(repo().join("scenarios")).unwrap() {
-        let path = entry.unwrap().path();
+    let mut files = Vec::new();
+    for dir in [repo().join("scenarios"), repo().join("scenarios/placement")] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "ron") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let research_data = ["MovieLens100k", "\"reuters\"", "\"riboflavin\""];
         if research_data.iter().any(|d| text.contains(d)) && shared_data().is_none() {
@@ -244,6 +253,19 @@ fn bad_scenarios_are_reported_with_position_and_field() {
             "8:57: workload.Dnn.sequence:",
             "resnet50 is not a transformer: it has no sequence length",
         ),
+        (
+            "dnn_unknown_device.ron",
+            "11:61: runtime.Training.devices[3]:",
+            "\"node0/gpu9\" is not a node of the platform (hosts: node0/gpu0, node0/gpu1, node0/gpu2, node0/gpu3, … \
+             (8 in all))",
+        ),
+        (
+            "dnn_duplicate_device.ron",
+            "12:25: variants[1].devices:",
+            "variant \"twice\": device node0/gpu1 is listed twice",
+        ),
+        ("dnn_placement_zero_budget.ron", "10:32: placement.budget:", "must be at least 1 simulator evaluation"),
+        ("placement_for_parameter_server.ron", "13:5: placement:", "only used by Dnn workloads"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");

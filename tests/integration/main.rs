@@ -3,8 +3,10 @@
 
 mod astra;
 mod cli;
+mod dnn_devices;
 mod megatron;
 mod ocs;
+mod placement;
 mod programs;
 mod reproductions;
 mod strads;

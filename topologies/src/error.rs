@@ -166,6 +166,29 @@ pub enum TopologyError {
         /// What is wrong with it.
         source: Box<TopologyError>,
     },
+    /// A communication demand given to [`crate::co_design()`] that names no valid GPU pair.
+    #[error("demand {index}: `{field}` = {value}: {reason}")]
+    InvalidDemand {
+        /// Position of the demand in the list, from 0.
+        index: usize,
+        /// Field of the demand, e.g. `"members"`, `"a"`, `"b"`.
+        field: &'static str,
+        /// The rejected GPU index.
+        value: u32,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
+    /// [`crate::co_design()`] cannot join every GPU into one connected fabric with this many optical ports per GPU.
+    #[error(
+        "no connected circuit design of {gpus} GPUs with {ports} optical port(s) each: joining more than 2 GPUs \
+         needs at least 2 ports per GPU"
+    )]
+    NoConnectedDesign {
+        /// GPUs to join.
+        gpus: u32,
+        /// Optical ports per GPU.
+        ports: u32,
+    },
     /// A PoP name that the chosen Topology Zoo graph does not have.
     #[error("Topology Zoo graph `{graph}` has no PoP `{pop}`; its PoPs: {}", .valid.join(", "))]
     UnknownPop {

@@ -11,6 +11,8 @@
 //! - [`direct_fabric`]: optical direct-connect fabrics of GPUs with optical I/O chiplets: ring, 2D and 3D
 //!   torus, `d/2` permutations (seeded random or fixed shifts), or explicit circuits ([`DirectFabricSpec`],
 //!   [`FabricShape`]); see [`Forwarding`] for what `sim_core`'s router still lacks there;
+//! - [`co_design()`]: chooses the circuits (and ports per circuit) of such a fabric from a training plan's ring
+//!   and point-to-point demands, heaviest traffic one hop, fabric kept connected (SiP-ML's SiP-OCS, TopoOpt);
 //! - [`circuit_switched_fabric`]: GPUs whose optical ports an optical circuit switch patches into a sequence
 //!   of configurations, built once as the union of their circuits ([`CircuitSwitchedSpec`]);
 //! - [`multi_datacenter`]: one star LAN per cloud region, the regions joined by WAN cables whose two
@@ -64,6 +66,7 @@
 pub mod catalogue;
 mod circuit_switched;
 pub mod cloud_regions;
+pub mod co_design;
 mod dgx;
 mod direct;
 mod error;
@@ -77,6 +80,7 @@ mod util;
 
 pub use circuit_switched::{circuit_switched_fabric, CircuitSwitchedFabric, CircuitSwitchedSpec};
 pub use cloud_regions::WanPath;
+pub use co_design::{co_design, CircuitDesign, Demand};
 pub use dgx::{
     dgx_cluster, dgx_node, DgxClusterSpec, DgxFabric, DEFAULT_CABLE_LATENCY, DEFAULT_NIC_LATENCY,
     DEFAULT_NVSWITCH_LATENCY,

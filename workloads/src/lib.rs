@@ -53,6 +53,7 @@ pub mod lasso;
 pub mod lda;
 pub mod logreg;
 pub mod mf;
+pub mod placement;
 mod sampling;
 pub mod strads;
 

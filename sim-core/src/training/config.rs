@@ -149,6 +149,9 @@ pub struct TrainingConfig {
     pub devices: Option<Vec<NodeId>>,
     /// Keep a span per pass, transfer, collective and optimizer step for a trace.
     pub trace: bool,
+    /// Record the bytes every (source, destination) device pair exchanges
+    /// ([`super::TrainingRun::traffic`]); costs a map update per flow.
+    pub traffic_matrix: bool,
 }
 
 impl TrainingConfig {
@@ -173,6 +176,7 @@ impl TrainingConfig {
             compute_efficiency: None,
             devices: None,
             trace: false,
+            traffic_matrix: false,
         }
     }
 }

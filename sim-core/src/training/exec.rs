@@ -112,13 +112,17 @@ pub struct TrainingRun {
     pub model_flops: f64,
     /// FLOPs executed, recomputation included [FLOP].
     pub hardware_flops: f64,
-    /// Bytes sent as flows (pipeline, data-parallel and, with [`TensorParallelComm::Flows`],
-    /// tensor-parallel traffic) [bytes].
+    /// Bytes sent between devices [bytes]: pipeline, data-parallel and tensor-parallel traffic.
+    /// Collectives timed in isolation ([`TensorParallelComm::Isolated`]) count their isolated run's
+    /// bytes once per time they are charged; ZeRO-3 weight gathers are not counted.
     pub bytes_sent: u64,
-    /// Flows started.
+    /// Flows started on the shared network (isolated collectives' flows are not among them).
     pub flows: u64,
-    /// Bytes carried by each link, indexed by [`crate::LinkId`] [bytes].
+    /// Bytes carried by each link, indexed by [`crate::LinkId`] [bytes]; counted as `bytes_sent`.
     pub link_bytes: Vec<u64>,
+    /// Bytes each (source, destination) device pair sent, ascending by pair, counted as
+    /// `bytes_sent` [bytes]; empty unless [`TrainingConfig::traffic_matrix`].
+    pub traffic: Vec<((NodeId, NodeId), u64)>,
     /// Events processed by the executor's own loop (timers and flow completions).
     pub events: u64,
     /// Trace spans (empty unless [`TrainingConfig::trace`]), in the order they ended.
@@ -262,7 +266,13 @@ struct Sim<'a> {
     free_transfers: Vec<u32>,
     /// Owner of every flow started, by flow id: execution slot, or `TRANSFER | transfer`.
     owner: Vec<u32>,
-    isolated: BTreeMap<(Vec<NodeId>, Collective, u64), SimDuration>,
+    isolated: BTreeMap<(Vec<NodeId>, Collective, u64), (SimDuration, IsolatedTraffic)>,
+    /// Times the next isolated collective's traffic is counted (its executions in the iteration).
+    traffic_mult: u64,
+    /// Traffic of isolated collectives, per link [bytes].
+    isolated_link_bytes: Vec<u64>,
+    /// Traffic of isolated collectives, per (source, destination) pair [bytes].
+    isolated_pairs: BTreeMap<(NodeId, NodeId), u64>,
     acct: Vec<Acct>,
     spans: Vec<Span>,
     events: u64,
@@ -271,9 +281,19 @@ struct Sim<'a> {
     p: u32,
     d: u32,
     t: u32,
+    /// Micro-batches per replica.
+    m: u64,
 }
 
 const TRANSFER: u32 = 1 << 31;
+
+/// What one isolated run of a collective sent: bytes, per link and per pair.
+#[derive(Clone, Debug, Default)]
+struct IsolatedTraffic {
+    bytes: u64,
+    links: Vec<(u32, u64)>,
+    pairs: Vec<((NodeId, NodeId), u64)>,
+}
 
 /// What [`run_iteration`] checks before it simulates anything: the configuration, the stage split
 /// and every device's memory.
@@ -443,6 +463,9 @@ pub fn run_iteration(
         free_transfers: Vec::new(),
         owner: Vec::new(),
         isolated: BTreeMap::new(),
+        traffic_mult: 1,
+        isolated_link_bytes: vec![0; platform.links.len()],
+        isolated_pairs: BTreeMap::new(),
         acct: vec![Acct::default(); need as usize],
         spans: Vec::new(),
         events: 0,
@@ -451,7 +474,11 @@ pub fn run_iteration(
         p,
         d,
         t,
+        m,
     };
+    if config.traffic_matrix {
+        sim.net.record_pairs(platform);
+    }
 
     // Replicas (replica-major within a stage: index = stage · d + replica) and their steps.
     for s in 0..p {
@@ -534,7 +561,14 @@ pub fn run_iteration(
         hardware_flops,
         bytes_sent: sim.bytes_sent,
         flows: sim.flows,
-        link_bytes: sim.net.link_bytes().to_vec(),
+        link_bytes: sim.net.link_bytes().iter().zip(&sim.isolated_link_bytes).map(|(a, b)| a + b).collect(),
+        traffic: {
+            let mut all = std::mem::take(&mut sim.isolated_pairs);
+            for (pair, b) in sim.net.pair_bytes() {
+                *all.entry(pair).or_insert(0) += b;
+            }
+            all.into_iter().collect()
+        },
         events: sim.events,
         spans: sim.spans,
     })
@@ -640,23 +674,48 @@ impl Sim<'_> {
         })
     }
 
-    /// Duration of `collective` of `bytes` over `nodes` alone on the network [ps], memoized.
+    /// Duration of `collective` of `bytes` over `nodes` alone on the network [ps], memoized; its
+    /// traffic is counted [`Self::traffic_mult`] times.
     fn isolated(&mut self, nodes: &[NodeId], collective: Collective, bytes: u64) -> Result<SimDuration, TrainingError> {
         if nodes.len() < 2 || bytes == 0 {
             return Ok(SimDuration::ZERO);
         }
         let key = (nodes.to_vec(), collective, bytes);
-        if let Some(&d) = self.isolated.get(&key) {
-            return Ok(d);
+        if !self.isolated.contains_key(&key) {
+            let mut net = FlowNetwork::with_model(self.platform, self.model);
+            if self.config.traffic_matrix {
+                net.record_pairs(self.platform);
+            }
+            let mut router = Router::with_selection(self.platform, self.selection);
+            let spec = CollectiveSpec { collective, bytes, chunks: 1 };
+            let run = run_collective(
+                self.platform,
+                &mut router,
+                &mut net,
+                nodes,
+                &spec,
+                SimTime::ZERO,
+                &ExecOptions::default(),
+            )?;
+            let traffic = IsolatedTraffic {
+                bytes: run.stats.bytes,
+                links: (0..).zip(net.link_bytes()).filter(|(_, &b)| b > 0).map(|(l, &b)| (l, b)).collect(),
+                pairs: net.pair_bytes(),
+            };
+            self.isolated.insert(key.clone(), (run.stats.duration(), traffic));
         }
-        let mut net = FlowNetwork::with_model(self.platform, self.model);
-        let mut router = Router::with_selection(self.platform, self.selection);
-        let spec = CollectiveSpec { collective, bytes, chunks: 1 };
-        let run =
-            run_collective(self.platform, &mut router, &mut net, nodes, &spec, SimTime::ZERO, &ExecOptions::default())?;
-        let d = run.stats.duration();
-        self.isolated.insert(key, d);
-        Ok(d)
+        let (d, traffic) = &self.isolated[&key];
+        let k = self.traffic_mult;
+        if k > 0 {
+            self.bytes_sent += traffic.bytes * k;
+            for &(l, b) in &traffic.links {
+                self.isolated_link_bytes[l as usize] += b * k;
+            }
+            for &(pair, b) in &traffic.pairs {
+                *self.isolated_pairs.entry(pair).or_insert(0) += b * k;
+            }
+        }
+        Ok(*d)
     }
 
     /// Forward, backward and last-backward steps of a replica on `nodes` holding `layers`.
@@ -680,6 +739,8 @@ impl Sim<'_> {
             let group: Vec<NodeId> =
                 (0..self.d).map(|r| self.replicas[(stage * self.d + r) as usize].nodes[0]).collect();
             let mut map = BTreeMap::new();
+            // Timed on one group for all; not counted as traffic (see `TrainingRun::bytes_sent`).
+            self.traffic_mult = 0;
             for (bucket, params) in make_buckets(job, layers, config) {
                 let bytes = (params * job.weight_bytes_per_parameter as f64).ceil() as u64;
                 let time = self.isolated(&group, Collective::AllGather, bytes)?;
@@ -689,6 +750,9 @@ impl Sim<'_> {
         } else {
             BTreeMap::new()
         };
+        // Each pass's tensor-parallel collectives run once per micro-batch (forward passes, and
+        // backward passes with their recomputed forwards).
+        self.traffic_mult = self.m;
         let comm_steps = |sim: &mut Self, list: &[super::LayerCollective], out: &mut Vec<Step>| {
             let mut comm = SimDuration::ZERO;
             if t < 2 {
@@ -782,6 +846,7 @@ impl Sim<'_> {
             last.retain(|s| !matches!(s, Step::GradReady { .. }));
             last.extend((0..layers.len() as u32).rev().map(|layer| Step::GradReady { layer }));
         }
+        self.traffic_mult = 1;
         Ok([merge(fwd), merge(bwd), merge(last)])
     }
 
