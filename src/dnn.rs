@@ -167,6 +167,21 @@ fn prepare_with(
     }
     if let Some(p) = &file.placement {
         check_placement(p).map_err(|(f, m)| err(&format!("placement.{f}"), m))?;
+        // Co-design rewires an optical direct-connect fabric: every variant must run on one.
+        let platforms = std::iter::once((None, &file.platform))
+            .chain(file.variants.iter().filter_map(|v| v.platform.as_ref().map(|p| (Some(v.name.as_str()), p))));
+        for (variant, spec) in platforms {
+            let used =
+                variant.is_some() || file.variants.is_empty() || file.variants.iter().any(|v| v.platform.is_none());
+            if p.co_design && used && !matches!(spec.topology, TopologySpec::OpticalFabric { .. }) {
+                let whose =
+                    variant.map_or("the scenario's platform".to_string(), |v| format!("variant {v:?}'s platform"));
+                return Err(err(
+                    "placement.co_design",
+                    format!("co-design chooses the circuits of an OpticalFabric platform, and {whose} is not one"),
+                ));
+            }
+        }
     }
     if file.stragglers != crate::scenario::StragglerSpec::None {
         return Err(err("stragglers", "not modelled for DNN training".into()));

@@ -389,6 +389,8 @@ fn even_stage_layers(layers: usize, p: u32) -> Vec<u32> {
 /// the plan runs from any directory. `clustersim run` on it reproduces the comparison.
 pub fn plan_scenario(prepared: &PreparedDnn, report: &PlaceReport, file_name: &str) -> String {
     let mut file = prepared.file.clone();
+    // The seed in force (`--seed` included): random fabrics are built from it.
+    file.seed = prepared.seed;
     let dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
     if let WorkloadSpec::Dnn { hf_config, astra, .. } = &mut file.workload {
         for path in [hf_config, astra].into_iter().flatten() {
@@ -551,6 +553,9 @@ pub struct GoldenCase {
     pub byte_hops: u64,
     /// Share of bytes to a nearest device.
     pub one_hop_share: f64,
+    /// Candidates the algorithm simulated (recorded, not compared: the budget bounds it).
+    #[serde(default)]
+    pub evaluations: u32,
 }
 
 /// The golden values of `report`.
@@ -566,6 +571,7 @@ pub fn golden_of(report: &PlaceReport) -> Golden {
                 iteration_time_s: r.iteration_time_s,
                 byte_hops: r.byte_hops,
                 one_hop_share: r.one_hop_share,
+                evaluations: r.evaluations,
             })
         })
         .collect();

@@ -204,9 +204,32 @@ fn isolated_collectives_count_the_same_traffic_as_flows() {
     // m = 3 micro-batches.
     let pair = flows.traffic.iter().find(|((a, b), _)| (a.0, b.0) == (0, 1)).expect("ranks 0 and 1 talk").1;
     assert_eq!(pair, 4 * 2 * 3 * 4096);
+    // With scatter/gather, each pipeline transfer's all-gather is timed in isolation and its
+    // traffic counted once per transfer, as the flows would carry it.
+    config.scatter_gather = true;
+    config.tensor_parallel_comm = TensorParallelComm::Isolated;
+    let isolated = run(&platform, &job(layers.clone(), 6), &config);
+    config.tensor_parallel_comm = TensorParallelComm::Flows;
+    let flows = run(&platform, &job(layers.clone(), 6), &config);
+    assert_eq!(isolated.bytes_sent, flows.bytes_sent);
+    assert_eq!(isolated.traffic, flows.traffic);
     // Without the flag no matrix is kept.
     config.traffic_matrix = false;
     assert!(run(&platform, &job(layers.clone(), 6), &config).traffic.is_empty());
+}
+
+#[test]
+fn out_of_memory_names_the_largest_shortfall() {
+    // Two stages; the second holds 4× the parameters of the first, and both overflow: the error
+    // names a device of the second stage (rank 1), whose shortfall is the larger.
+    let platform = star(2, 1 << 30, SimDuration::ZERO, 1_000);
+    let layers = vec![layer(0, 1e6, 100), layer(1, 1e6, 400)];
+    let config = TrainingConfig::new(Parallelism { data: 1, tensor: 1, pipeline: 2 }, 1);
+    let err = run_iteration(&platform, &job(layers, 1), &config, NetworkModel::MaxMin, PathSelection::Hash)
+        .expect_err("does not fit");
+    let TrainingError::OutOfMemory { rank, need, capacity, .. } = err else { panic!("{err:?}") };
+    assert_eq!((rank, capacity), (1, 1_000));
+    assert!(need > 4 * 100 * 16 - 1, "{need}");
 }
 
 #[test]

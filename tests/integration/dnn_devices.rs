@@ -132,12 +132,12 @@ fn dnn_placement_settings_are_checked_and_kept() {
     let with = |placement: &str| {
         gpt2(star, r#"(name: "a")"#).replace("    variants:", &format!("    placement: {placement},\n    variants:"))
     };
-    let p = prepared(&with("(budget: 5, splits: false, micro_batches: [1, 2], random_samples: 3, co_design: true)"))
+    let p = prepared(&with("(budget: 5, splits: false, micro_batches: [1, 2], random_samples: 3, co_design: false)"))
         .unwrap();
     let s = p.placement.expect("kept");
     assert_eq!(
         (s.budget, s.splits, s.micro_batches, s.random_samples, s.co_design),
-        (5, false, Some(vec![1, 2]), 3, true)
+        (5, false, Some(vec![1, 2]), 3, false)
     );
     let p = prepared(&with("()")).unwrap();
     let s = p.placement.expect("kept");

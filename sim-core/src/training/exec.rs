@@ -402,20 +402,30 @@ fn setup(platform: &Platform, job: &TrainingJob, config: &TrainingConfig) -> Res
             setup.hardware_flops += (l.forward_flops + l.backward_flops + recompute) * share * b;
         }
     }
+    // The device furthest over its capacity (the lowest rank on ties), so the error names the
+    // largest shortfall.
+    let mut worst: Option<(u64, u64)> = None;
     for r in 0..need {
         let (_, s, _) = par.coordinates(r);
         let node = setup.devices[r as usize];
         let device = platform.device(node).expect("checked to be a host");
-        let (use_, _, _) = setup.memory[s as usize];
-        if use_.total() > device.memory_bytes {
-            return Err(TrainingError::OutOfMemory {
-                device: platform.nodes[node.index()].name.clone(),
-                rank: r,
-                need: use_.total(),
-                capacity: device.memory_bytes,
-                memory: use_,
-            });
+        let over = setup.memory[s as usize].0.total().saturating_sub(device.memory_bytes);
+        if over > 0 && worst.is_none_or(|(_, w)| over > w) {
+            worst = Some((r, over));
         }
+    }
+    if let Some((r, _)) = worst {
+        let (_, s, _) = par.coordinates(r);
+        let node = setup.devices[r as usize];
+        let device = platform.device(node).expect("checked to be a host");
+        let (use_, _, _) = setup.memory[s as usize];
+        return Err(TrainingError::OutOfMemory {
+            device: platform.nodes[node.index()].name.clone(),
+            rank: r,
+            need: use_.total(),
+            capacity: device.memory_bytes,
+            memory: use_,
+        });
     }
     Ok(setup)
 }

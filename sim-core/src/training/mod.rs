@@ -69,7 +69,8 @@ pub enum TrainingError {
         /// The explicit split given (empty for the even split).
         given: Vec<u32>,
     },
-    /// A device cannot hold its share of the model, its optimizer state and activations.
+    /// A device cannot hold its share of the model, its optimizer state and activations (the device
+    /// furthest over its capacity, the lowest rank on ties).
     #[error("device {device} (rank {rank}) needs {need} bytes but has {capacity}: weights {w}, gradients {g}, optimizer {o}, activations {a}, buffers {b}",
         w = memory.weights, g = memory.gradients, o = memory.optimizer, a = memory.activations, b = memory.buffers)]
     OutOfMemory {

@@ -268,7 +268,8 @@ pub fn micro_batches(problem: &Problem<'_>) -> Vec<u64> {
 /// Every (split, micro-batch size) of the search space that passes [`check_iteration`] on the
 /// platform's first hosts: all `(d, t, p)` with `d · t · p` equal to the base's device count and
 /// `p` at most the layer count (only the base split when [`Problem::splits`] is off), times
-/// [`micro_batches`]; ordered by tensor degree, then pipeline degree, then micro-batch size.
+/// [`micro_batches`]; ordered by tensor degree, then pipeline degree, then the micro-batch sizes in
+/// the order given.
 ///
 /// # Errors
 /// [`PlacementError::FitsNowhere`] naming the smallest memory shortfall when no candidate fits, or

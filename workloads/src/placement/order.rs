@@ -115,9 +115,9 @@ pub fn domain_size(platform: &Platform, pool: &[NodeId]) -> usize {
 }
 
 /// The hosts of `pool` in a locality order: bandwidth domains one after another, each domain's hosts
-/// by node id (so the `k`-th GPU of every node lines up, as rail-optimized fabrics wire them), the next
-/// domain being the one whose lowest host is cheapest to reach from the last domain's lowest host
-/// (greedy nearest neighbour). Starts at `pool[0]`; hosts no route reaches follow in pool order.
+/// by node id after its seed (so the `k`-th GPU of every node lines up, as rail-optimized fabrics wire
+/// them). The first domain is seeded at `pool[0]`; the next at the unplaced host cheapest to reach
+/// from the last seed (greedy nearest neighbour). Hosts no route reaches follow in pool order.
 pub fn locality_order(platform: &Platform, pool: &[NodeId]) -> Vec<NodeId> {
     let mut in_pool = vec![false; platform.nodes.len()];
     for &h in pool {

@@ -71,9 +71,9 @@ impl Placer for Random {
 ///
 /// Candidates, simulated in this order until the budget is spent, the best kept:
 /// 1. the sequential baseline's plan (so the result is never worse than it; `origin` says when it wins);
-/// 2. for the runtime's split and, when splits may change, for the tensor degrees `T` and `T/2` (`T`
-///    the largest divisor of the device count within the bandwidth domain of the first host) each with
-///    the smallest pipeline degree that fits in memory: every micro-batch size, both axis orders
+/// 2. for the runtime's split and, when splits may change, for the tensor degrees `T` (the largest
+///    divisor of the device count within the bandwidth domain of the first host) and the largest
+///    divisor `t ≤ T/2`, each with the smallest pipeline degree that fits in memory: every micro-batch size, both axis orders
 ///    ([`AxisOrder`]), on the id order, the locality order ([`locality_order`]: bandwidth domains
 ///    one after another) and the chain order ([`chain_order`]: nearest neighbour after nearest
 ///    neighbour, so rings follow physical rings) of the hosts.
@@ -152,12 +152,13 @@ impl Placer for TopologyAware {
 /// simulator (the search FlexFlow and TopoOpt run with their own simulators, here bounded by a
 /// budget of simulated candidates, never by wall time).
 ///
-/// Each round draws `batch` neighbours of the current plan from the placement stream — swap two
+/// Each round draws `batch` distinct neighbours of the current plan from the placement stream — swap two
 /// devices, swap two tensor-parallel groups, reverse a run of devices, swap in an unused host, or
 /// (when splits may change) move to a neighbouring feasible split (one degree × a prime factor, another
 /// ÷ it) or micro-batch size, laid out on the locality order — simulates them in parallel, and moves to the best of them if it is faster, or else with
 /// the Metropolis probability `exp(−(t'/t − 1)/T)`, the temperature `T` falling linearly from
-/// `initial_temperature` to 0 as the budget is spent. The best plan ever simulated is returned, so
+/// `initial_temperature` (first round) towards 0 as the budget left after the constructive start is
+/// spent. The best plan ever simulated is returned, so
 /// the result is never worse than the constructive start. The batch size, not the thread count,
 /// fixes the sequence of draws, so the result is the same on any machine.
 #[derive(Clone, Copy, Debug)]
@@ -189,7 +190,9 @@ impl Placer for Annealing {
         let mut rng = stream(seed, StreamKind::Placement, 2);
         let hosts = problem.platform.hosts();
         let order = locality_order(problem.platform, &hosts);
-        let splits = if problem.splits { feasible_splits(problem)? } else { Vec::new() };
+        // Only the base split (with every micro-batch size) when splits are fixed.
+        let splits = feasible_splits(problem)?;
+        let annealing_budget = session.remaining().max(1);
         let (mut current, mut current_time) = (start.plan.clone(), start.iteration_time);
         let (mut best_plan, mut best_time) = (current.clone(), current_time);
         let mut origin = start.origin.clone();
@@ -200,15 +203,16 @@ impl Placer for Annealing {
             while (neighbours.len() as u32) < want && draws < want * DRAWS_PER_CANDIDATE {
                 draws += 1;
                 let plan = neighbour(&current, &hosts, &order, &splits, &mut rng);
-                if plan != current && evaluator.check(&plan).is_ok() {
+                if plan != current && !neighbours.contains(&plan) && evaluator.check(&plan).is_ok() {
                     neighbours.push(plan);
                 }
             }
             if neighbours.is_empty() {
                 break;
             }
+            // Falls linearly over the annealing's own budget, from `initial_temperature`.
+            let temperature = self.initial_temperature * f64::from(session.remaining()) / f64::from(annealing_budget);
             let Some((plan, time)) = best(session.score(neighbours)?) else { break };
-            let temperature = self.initial_temperature * f64::from(session.remaining()) / f64::from(budget.max(1));
             let worse = time.0 as f64 / current_time.0.max(1) as f64 - 1.0;
             let draw: f64 = rng.random();
             if time < current_time || (temperature > 0.0 && draw < (-worse / temperature).exp()) {

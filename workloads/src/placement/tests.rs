@@ -143,6 +143,25 @@ fn a_job_that_fits_nowhere_names_the_smallest_shortfall() {
     };
     assert_eq!(*candidates, 10 * 2, "(d, t, p) with d·t·p = 8, p ≤ 96: 10 splits × 2 micro-batch sizes");
     assert!((need_gib - capacity_gib - short_gib).abs() < 1e-9);
+    // The smallest over every candidate of its shortfall (check_iteration reports a candidate's
+    // largest, see sim-core's `out_of_memory_names_the_largest_shortfall`).
+    let hosts = platform.hosts();
+    let mut smallest = f64::INFINITY;
+    for t in divisors(8) {
+        for p in divisors(8 / t) {
+            for b in [1, 2] {
+                let split = ((8 / t / p) as u32, t as u32, p as u32);
+                let plan = Plan { split, micro_batch_size: b, devices: hosts.clone() };
+                let config = plan_config(&problem.base, &plan);
+                if let Err(sim_core::training::TrainingError::OutOfMemory { need, capacity, .. }) =
+                    sim_core::training::check_iteration(&platform, &job, &config)
+                {
+                    smallest = smallest.min((need - capacity) as f64 / (1u64 << 30) as f64);
+                }
+            }
+        }
+    }
+    assert!((short_gib - smallest).abs() < 1e-9, "{short_gib} vs {smallest}");
     // 175 × 10⁹ parameters × 16 bytes (weights, gradients, Adam) over 8 GPUs is ≥ 326 GiB each.
     assert!(*need_gib > 326.0, "{err}");
     let message = err.to_string();
