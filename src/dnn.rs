@@ -167,20 +167,19 @@ fn prepare_with(
     }
     if let Some(p) = &file.placement {
         check_placement(p).map_err(|(f, m)| err(&format!("placement.{f}"), m))?;
-        // Co-design rewires an optical direct-connect fabric: every variant must run on one.
-        let platforms = std::iter::once((None, &file.platform))
-            .chain(file.variants.iter().filter_map(|v| v.platform.as_ref().map(|p| (Some(v.name.as_str()), p))));
-        for (variant, spec) in platforms {
-            let used =
-                variant.is_some() || file.variants.is_empty() || file.variants.iter().any(|v| v.platform.is_none());
-            if p.co_design && used && !matches!(spec.topology, TopologySpec::OpticalFabric { .. }) {
-                let whose =
-                    variant.map_or("the scenario's platform".to_string(), |v| format!("variant {v:?}'s platform"));
-                return Err(err(
-                    "placement.co_design",
-                    format!("co-design chooses the circuits of an OpticalFabric platform, and {whose} is not one"),
-                ));
-            }
+        // Co-design rewires optical direct-connect fabrics: some variant must run on one (the others,
+        // e.g. an electrical baseline, are placed without it).
+        let optical = |s: &PlatformSpec| matches!(s.topology, TopologySpec::OpticalFabric { .. });
+        let any_optical = if file.variants.is_empty() {
+            optical(&file.platform)
+        } else {
+            file.variants.iter().any(|v| optical(v.platform.as_ref().unwrap_or(&file.platform)))
+        };
+        if p.co_design && !any_optical {
+            return Err(err(
+                "placement.co_design",
+                "co-design chooses the circuits of an OpticalFabric platform, and no variant runs on one".into(),
+            ));
         }
     }
     if file.stragglers != crate::scenario::StragglerSpec::None {

@@ -450,15 +450,18 @@ fn reproduce(out: &Path, markdown: &Path, only: &[String], data_dir: Option<&Pat
     for claim in claims {
         println!("{}: running {}", claim.id, claim.scenario_path);
         let outcome = reproduce::run_claim(claim, &data_dir).map_err(Failure::Other)?;
-        let files = match &outcome.report {
-            reproduce::ClaimReport::Training(r) => output::render(r),
+        let owned = |files: Vec<(&'static str, Vec<u8>)>| files.into_iter().map(|(n, b)| (n.to_string(), b)).collect();
+        let files: Vec<(String, Vec<u8>)> = match &outcome.report {
+            reproduce::ClaimReport::Training(r) => output::render(r).map(owned),
             reproduce::ClaimReport::Dnn { report, scaling, trace } => {
-                output::render_dnn(report, scaling, trace.as_deref())
+                output::render_dnn(report, scaling, trace.as_deref()).map(owned)
             }
+            reproduce::ClaimReport::Placement { files, .. } => Ok(files.clone()),
         }
         .map_err(Failure::Other)?;
         let dir = out.join(outcome.report.scenario());
-        output::replace_dir(&dir, &files).map_err(Failure::Other)?;
+        let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        output::replace_dir(&dir, &refs).map_err(Failure::Other)?;
         for c in &outcome.checks {
             println!("  [{}] {}: {}", if c.holds { "holds" } else { "FAILS" }, c.what, c.simulated);
         }

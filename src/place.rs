@@ -267,9 +267,9 @@ pub fn place(prepared: &PreparedDnn, file_name: &str) -> Result<(PlaceReport, Ve
         if let Some(plan) = shown {
             matrices.push(of(plan).1.clone());
         }
-        let co_design = match (settings.co_design, shown) {
-            (true, Some(plan)) => {
-                let spec = variant_platform_spec(prepared, i);
+        let spec = variant_platform_spec(prepared, i);
+        let co_design = match (settings.co_design, shown, &spec.topology) {
+            (true, Some(plan), TopologySpec::OpticalFabric { .. }) => {
                 Some(co_design(prepared.seed, v, &problem, spec, plan, &of(plan).0, baseline)?)
             }
             _ => None,

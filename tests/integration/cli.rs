@@ -265,7 +265,7 @@ fn bad_scenarios_are_reported_with_position_and_field() {
             "variant \"twice\": device node0/gpu1 is listed twice",
         ),
         ("dnn_placement_zero_budget.ron", "10:32: placement.budget:", "must be at least 1 simulator evaluation"),
-        ("place_co_design_electrical.ron", "8:28: placement.co_design:", "and the scenario's platform is not one"),
+        ("place_co_design_electrical.ron", "8:28: placement.co_design:", "and no variant runs on one"),
         ("placement_for_parameter_server.ron", "13:5: placement:", "only used by Dnn workloads"),
     ];
     let dir = tempfile::tempdir().unwrap();

@@ -112,3 +112,16 @@ fn a_job_that_fits_nowhere_names_the_smallest_shortfall() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(std::fs::read_to_string(out_dir.join("earlier.txt")).expect("kept"), "kept");
 }
+
+/// The `optical-codesign` claim of `clustersim reproduce` needs no research data, so it runs here too.
+#[test]
+fn the_optical_codesign_claim_holds_without_research_data() {
+    use clustersim::reproduce::{claims, run_claim};
+    use clustersim::scenario::DataDir;
+    let claim = claims().iter().find(|c| c.id == "optical-codesign").expect("claim");
+    let outcome = run_claim(claim, &DataDir::resolve(None)).unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(outcome.checks.len(), 3);
+    for c in &outcome.checks {
+        assert!(c.holds, "{}: {}", c.what, c.simulated);
+    }
+}
