@@ -372,6 +372,24 @@ fn print_place_table(report: &clustersim::place::PlaceReport) {
                 v.variant,
                 100.0 * c.served_share
             );
+            let pays: Vec<String> = c
+                .break_even
+                .iter()
+                .map(|b| match b.iterations {
+                    Some(n) if n >= 0.01 => {
+                        format!("{} ({} s) after {n:.2} iterations", b.technology, b.reconfiguration_s)
+                    }
+                    Some(n) => format!("{} ({} s) after {n:.1e} iterations", b.technology, b.reconfiguration_s),
+                    None => format!("{} never (not faster)", b.technology),
+                })
+                .collect();
+            println!(
+                "{}: re-patching once for this job ({:.4} s fixed → {:.4} s) pays off with {}",
+                v.variant,
+                c.fixed_iteration_time_s,
+                c.row.iteration_time_s,
+                pays.join(", ")
+            );
         }
     }
     println!("{table}");

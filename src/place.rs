@@ -109,6 +109,24 @@ pub struct CoDesign {
     pub served_share: f64,
     /// The search's plan on the co-designed fabric (algorithm `"co-designed"`).
     pub row: PlanRow,
+    /// The best iteration any algorithm found on the fabric as given [s].
+    pub fixed_iteration_time_s: f64,
+    /// Per circuit-switching technology of the catalogue: when re-patching the circuits once for
+    /// this job pays for its delay.
+    pub break_even: Vec<BreakEven>,
+}
+
+/// Re-patching the fabric for one job (TopoOpt's one-shot, per-job topologies) against keeping it
+/// fixed: the delay is paid once, the gain every iteration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BreakEven {
+    /// Catalogue technology (`"mems"`, `"us-ocs"`, `"sip-microring"`).
+    pub technology: String,
+    /// Its reconfiguration delay [s].
+    pub reconfiguration_s: f64,
+    /// Iterations after which the co-designed circuits have repaid the delay: delay / (fixed −
+    /// co-designed iteration time); `None` when the co-designed circuits are not faster.
+    pub iterations: Option<f64>,
 }
 
 /// What `clustersim place` found.
@@ -270,7 +288,8 @@ pub fn place(prepared: &PreparedDnn, file_name: &str) -> Result<(PlaceReport, Ve
         let spec = variant_platform_spec(prepared, i);
         let co_design = match (settings.co_design, shown, &spec.topology) {
             (true, Some(plan), TopologySpec::OpticalFabric { .. }) => {
-                Some(co_design(prepared.seed, v, &problem, spec, plan, &of(plan).0, baseline)?)
+                let fixed = found.iter().map(|(_, p)| p.iteration_time.as_secs_f64()).fold(f64::INFINITY, f64::min);
+                Some(co_design(prepared.seed, v, &problem, spec, plan, &of(plan).0, (baseline, fixed))?)
             }
             _ => None,
         };
@@ -324,7 +343,8 @@ fn variant_platform_spec(prepared: &PreparedDnn, i: usize) -> &PlatformSpec {
 /// al., NSDI 2023: the topology follows the parallelization; one alternation): every pair of GPUs
 /// that exchanges bytes is a demand weighted by them, `topologies::co_design` picks circuits within
 /// each GPU's optical ports (heaviest first, bundling spare ports), and the plan is simulated on the
-/// resulting fabric.
+/// resulting fabric. `baseline` is the sequential plan's iteration time and `fixed_iteration_time_s`
+/// the best on the fabric as given [s].
 fn co_design(
     seed: u64,
     v: &DnnVariantPlan,
@@ -332,7 +352,7 @@ fn co_design(
     spec: &PlatformSpec,
     plan: &Plan,
     l: &Locality,
-    baseline: Option<f64>,
+    (baseline, fixed_iteration_time_s): (Option<f64>, f64),
 ) -> Result<CoDesign, PlaceError> {
     let fail = |m: String| PlaceError::Other { variant: v.name.clone(), message: format!("co-design: {m}") };
     let TopologySpec::OpticalFabric { chiplet, chiplets_per_gpu, .. } = &spec.topology else {
@@ -369,11 +389,21 @@ fn co_design(
         evaluations: 1,
         origin: "search plan on co-designed circuits".into(),
     };
-    Ok(CoDesign {
-        platform: new_spec,
-        served_share: design.served_share,
-        row: plan_row("co-designed", &placement, &locality, &platform, baseline),
-    })
+    let row = plan_row("co-designed", &placement, &locality, &platform, baseline);
+    let gain = fixed_iteration_time_s - row.iteration_time_s;
+    let break_even = topologies::catalogue::names(topologies::catalogue::PresetKind::Ocs)
+        .into_iter()
+        .filter_map(topologies::catalogue::ocs)
+        .map(|o| {
+            let reconfiguration_s = o.reconfiguration.as_secs_f64();
+            BreakEven {
+                technology: o.name.to_string(),
+                reconfiguration_s,
+                iterations: (gain > 0.0).then(|| reconfiguration_s / gain),
+            }
+        })
+        .collect();
+    Ok(CoDesign { platform: new_spec, served_share: design.served_share, row, fixed_iteration_time_s, break_even })
 }
 
 /// The even stage split of `layers` over `p` stages, earlier stages taking the extra layers (as the

@@ -87,6 +87,16 @@ fn a_plan_runs_as_a_scenario_and_predicts_its_iteration_time() {
     assert!(co["served_share"].as_f64().expect("co-designed") > 0.99, "{co}");
     let rows: Vec<&serde_json::Value> = rows.iter().chain([&co["row"]]).collect();
     assert!(time("annealing") > co["row"]["iteration_time_s"].as_f64().expect("s"));
+    // Re-patching pays off after delay / (best fixed − co-designed) iterations, per technology.
+    let fixed = co["fixed_iteration_time_s"].as_f64().expect("s");
+    assert_eq!(fixed, time("annealing"));
+    let gain = fixed - co["row"]["iteration_time_s"].as_f64().expect("s");
+    let break_even = co["break_even"].as_array().expect("break-even");
+    assert_eq!(break_even.len(), 3, "{co}");
+    for b in break_even {
+        let n = b["iterations"].as_f64().expect("faster, so it pays off");
+        assert!((n - b["reconfiguration_s"].as_f64().expect("s") / gain).abs() <= 1e-12 * n, "{b}");
+    }
     assert_eq!(variants.len(), rows.len());
     for (v, r) in variants.iter().zip(rows) {
         assert!(v["name"].as_str().expect("name").ends_with(r["algorithm"].as_str().expect("algorithm")));
