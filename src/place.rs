@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use sim_core::training::{run_iteration, TrainingRun};
 use sim_core::{NodeId, Platform};
 use workloads::placement::{
-    locality, Annealing, Evaluator, Locality, Placement, PlacementError, Placer, Plan, Problem, Random, Sequential,
-    TopologyAware,
+    locality, plan_config, Annealing, Evaluator, Locality, Placement, PlacementError, Placer, Plan, Problem, Random,
+    Sequential, TopologyAware,
 };
 
 use crate::dnn::{DnnVariantPlan, PreparedDnn};
@@ -217,8 +217,7 @@ fn problem<'a>(v: &'a DnnVariantPlan, settings: &PlacementSearchSpec) -> Problem
 
 /// One plan's locality and traffic matrix (device names in rank order) on `problem`'s platform.
 fn measure(problem: &Problem<'_>, plan: &Plan) -> Result<(Locality, LinkLoad), String> {
-    let evaluator = Evaluator::new(problem);
-    let mut config = evaluator.config(plan);
+    let mut config = plan_config(&problem.base, plan);
     config.traffic_matrix = true;
     let run: TrainingRun = run_iteration(problem.platform, problem.job, &config, problem.model, problem.selection)
         .map_err(|e| e.to_string())?;

@@ -241,16 +241,10 @@ fn neighbour(plan: &Plan, hosts: &[NodeId], order: &[NodeId], splits: &[(Split, 
     let t = plan.split.1 as usize;
     let spare = hosts.len() > n;
     let moves = if splits.len() > 1 { 5 } else { 4 };
+    // Move 0, and any move that does not apply, swaps two devices.
     match below(rng, moves) {
-        0 if n > 1 => {
-            let i = below(rng, n);
-            let j = (i + 1 + below(rng, n - 1)) % n;
-            next.devices.swap(i, j);
-        }
         1 if n / t > 1 => {
-            let groups = n / t;
-            let a = below(rng, groups);
-            let b = (a + 1 + below(rng, groups - 1)) % groups;
+            let (a, b) = distinct_pair(rng, n / t);
             for k in 0..t {
                 next.devices.swap(a * t + k, b * t + k);
             }
@@ -282,13 +276,11 @@ fn neighbour(plan: &Plan, hosts: &[NodeId], order: &[NodeId], splits: &[(Split, 
                 };
             }
         }
-        _ => {
-            if n > 1 {
-                let i = below(rng, n);
-                let j = (i + 1 + below(rng, n - 1)) % n;
-                next.devices.swap(i, j);
-            }
+        _ if n > 1 => {
+            let (i, j) = distinct_pair(rng, n);
+            next.devices.swap(i, j);
         }
+        _ => {}
     }
     next
 }
@@ -311,6 +303,12 @@ pub(super) fn adjacent(plan: &Plan, split: Split, b: u64) -> bool {
         && c[up[0]] % a[up[0]] == 0
         && is_prime(c[up[0]] / a[up[0]])
         && a[down[0]] == c[down[0]] * (c[up[0]] / a[up[0]])
+}
+
+/// Two distinct uniform draws from `0 .. n` (`n ≥ 2`): the first, then one of the other `n − 1`.
+fn distinct_pair(rng: &mut ChaCha8Rng, n: usize) -> (usize, usize) {
+    let i = below(rng, n);
+    (i, (i + 1 + below(rng, n - 1)) % n)
 }
 
 /// A uniform draw from `0 .. n` (`n ≥ 1`), unbiased (Lemire's method via `random_range`).
