@@ -2,8 +2,9 @@
 //!
 //! A deterministic discrete-event simulator of ML training clusters and their interconnects. This
 //! package is the command-line tool: the scenario schema ([`scenario`], [`units`]), run
-//! orchestration ([`run`], [`collectives`], [`phases`], [`strads`], [`dnn`]), output files ([`output`]) and the
-//! reproductions of published claims ([`reproduce`]). The engine
+//! orchestration ([`run`], [`collectives`], [`phases`], [`strads`], [`dnn`]), output files
+//! ([`output`]), parameter sweeps ([`sweep`]) and the reproductions of published claims
+//! ([`reproduce`]). The engine
 //! lives in `sim-core`, the platform builders in `topologies`, the ML programs in `workloads`, and
 //! the renderers in `reports`.
 //!
@@ -21,6 +22,7 @@ pub mod reproduce;
 pub mod run;
 pub mod scenario;
 pub mod strads;
+pub mod sweep;
 pub mod units;
 
 /// The built-in quickstart scenario (`scenarios/quickstart.ron`), run by plain `clustersim`.

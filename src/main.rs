@@ -85,6 +85,33 @@ enum Command {
         #[arg(long)]
         update: bool,
     },
+    /// Run a parameter sweep: every point of the grid of a sweep file's axes (or a seeded random sample),
+    /// in parallel; write one table (sweep.csv, sweep.json) and one figure per axis to out/<name>-sweep/
+    /// (or --out). With --shard i/n, run only the i-th of n shares of the points and write shard.json to
+    /// out/<name>-shards/<i>-of-<n>/ (or --out), for `clustersim merge`.
+    Sweep {
+        /// Sweep file (RON): name, scenario, axes, sample, metric.
+        file: PathBuf,
+        /// Output directory [default: out/<sweep name>-sweep, or out/<sweep name>-shards/<i>-of-<n>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard i of n (1 ≤ i ≤ n), e.g. `--shard $SLURM_ARRAY_TASK_ID/8`.
+        #[arg(long)]
+        shard: Option<String>,
+        /// As for `run`.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Merge the shard outputs of a sweep (directories holding shard.json, or the files) into its table and
+    /// figures, the same bytes as the single-machine sweep, in out/<name>-sweep/ (or --out).
+    Merge {
+        /// Shard directories (or shard.json files), one per shard.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory [default: out/<sweep name>-sweep].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario (schema, units, references, data files) without running it.
     Validate {
         /// Scenario file (RON).
@@ -121,6 +148,9 @@ fn main() -> ExitCode {
             read(&file).and_then(|text| place(&text, &file.display().to_string(), out, seed))
         }
         Some(Command::Regress { dir, golden, update }) => regress(&dir, &golden, update),
+        Some(Command::Sweep { file, out, shard, data_dir }) => read(&file)
+            .and_then(|text| sweep(&text, &file.display().to_string(), out, shard.as_deref(), data_dir.as_deref())),
+        Some(Command::Merge { shards, out }) => merge(&shards, out),
         Some(Command::Validate { file, data_dir }) => {
             read(&file).and_then(|text| validate(&text, &file.display().to_string(), data_dir.as_deref()))
         }
@@ -393,6 +423,130 @@ fn print_place_table(report: &clustersim::place::PlaceReport) {
         }
     }
     println!("{table}");
+}
+
+impl From<clustersim::sweep::SweepError> for Failure {
+    fn from(e: clustersim::sweep::SweepError) -> Self {
+        Failure::Input(e.into())
+    }
+}
+
+fn sweep(
+    text: &str,
+    name: &str,
+    out: Option<PathBuf>,
+    shard: Option<&str>,
+    data_dir: Option<&Path>,
+) -> Result<(), Failure> {
+    use clustersim::sweep;
+    #[allow(clippy::disallowed_methods)] // wall time is printed to the terminal only
+    let wall = Instant::now();
+    let shard = shard.map(sweep::parse_shard).transpose().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
+    let loaded = sweep::load(text, name)?;
+    let h = &loaded.header;
+    let mine = match shard {
+        Some((i, n)) => (0..loaded.points.len()).filter(|k| *k as u32 % n == i - 1).count(),
+        None => loaded.points.len(),
+    };
+    println!(
+        "sweep={} scenario={} axes={} grid={} points{}={mine}",
+        h.shape.sweep,
+        h.shape.scenario,
+        h.shape.axes.len(),
+        h.shape.grid_points,
+        shard.map_or(String::new(), |(i, n)| format!(" in shard {i}/{n}"))
+    );
+    let progress = Progress::new(mine as u64, "points", wall);
+    let rows = sweep::run(&loaded, shard, &DataDir::resolve(data_dir), &|| progress.tick())?;
+    progress.bar.finish_and_clear();
+    let failed: Vec<u64> = rows.iter().filter(|r| r.error.is_some()).map(|r| r.point).collect();
+    let (out, files) = match shard {
+        Some((i, n)) => {
+            let out = out.unwrap_or_else(|| {
+                Path::new("out").join(format!("{}-shards", h.shape.sweep)).join(format!("{i}-of-{n}"))
+            });
+            let json = sweep::shard_json(&loaded, (i, n), rows);
+            (out, vec![(sweep::SHARD_FILE.to_string(), json.into_bytes())])
+        }
+        None => {
+            let report = sweep::report(h, rows);
+            print_sweep_table(&report);
+            let out = out.unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", h.shape.sweep)));
+            (out, sweep::render(&report).map_err(Failure::Other)?)
+        }
+    };
+    write_dir(&out, &files)?;
+    println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Other(anyhow::anyhow!(
+            "{} point(s) failed to run (their rows hold the error): {:?}",
+            failed.len(),
+            failed
+        )))
+    }
+}
+
+fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Failure> {
+    use clustersim::sweep;
+    let mut texts = Vec::new();
+    for s in shards {
+        let file = if s.is_dir() { s.join(sweep::SHARD_FILE) } else { s.clone() };
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read shard file {}", file.display()))
+            .map_err(Failure::Input)?;
+        texts.push((file.display().to_string(), text));
+    }
+    let report = sweep::merge(&texts)?;
+    print_sweep_table(&report);
+    let out = out.unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", report.shape.sweep)));
+    let files = sweep::render(&report).map_err(Failure::Other)?;
+    write_dir(&out, &files)?;
+    let failed = report.rows.iter().filter(|r| r.error.is_some()).count();
+    if failed > 0 {
+        println!("{failed} point(s) failed to run (their rows hold the error)");
+    }
+    Ok(())
+}
+
+/// Writes `files` as directory `out` (replacing it atomically) and says so.
+fn write_dir(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    output::replace_dir(out, &refs).map_err(Failure::Other)?;
+    let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
+    println!("wrote {}/ ({})", out.display(), names.join(", "));
+    Ok(())
+}
+
+/// The sweep's plotted metric per point and variant (the first 40 rows; sweep.csv has them all).
+fn print_sweep_table(report: &reports::SweepReport) {
+    const SHOWN: usize = 40;
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let shape = &report.shape;
+    let metric = shape.metrics.get(shape.plotted).cloned().unwrap_or_default();
+    let header: Vec<String> = std::iter::once("point".to_string())
+        .chain(shape.axes.iter().map(|a| a.field.clone()))
+        .chain(["variant".to_string(), metric])
+        .collect();
+    table.set_header(header);
+    for r in report.rows.iter().take(SHOWN) {
+        let value = match (&r.error, r.values.get(shape.plotted).copied().flatten()) {
+            (Some(e), _) => format!("failed: {e}"),
+            (None, Some(v)) => format!("{v:.6}"),
+            (None, None) => "–".into(),
+        };
+        let row: Vec<String> = std::iter::once(r.point.to_string())
+            .chain(shape.axes.iter().zip(&r.coords).map(|(a, &c)| a.values[c as usize].clone()))
+            .chain([r.variant.clone(), value])
+            .collect();
+        add_row(&mut table, shape.axes.len() + 2, row);
+    }
+    println!("{table}");
+    if report.rows.len() > SHOWN {
+        println!("(first {SHOWN} of {} rows; all in sweep.csv)", report.rows.len());
+    }
 }
 
 fn regress(dir: &Path, golden_dir: &Path, update: bool) -> Result<(), Failure> {

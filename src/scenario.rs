@@ -1240,6 +1240,16 @@ pub fn field_error<'a>(file: &'a str, text: &'a str) -> impl Fn(&str, String) ->
 /// A [`ScenarioError`] with line, column and field path for malformed RON, unknown or missing
 /// fields, and quantities with a wrong or missing unit.
 pub fn parse(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
+    parse_as(text, file)
+}
+
+/// Parses `text` read from `file` as any RON document of this package (a scenario, a sweep), with
+/// the `implicit_some` extension on.
+///
+/// # Errors
+/// A [`ScenarioError`] with line, column and field path for malformed RON, unknown or missing
+/// fields, and values of the wrong type or unit.
+pub fn parse_as<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, ScenarioError> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| ScenarioError {
         file: file.into(),
@@ -1247,7 +1257,7 @@ pub fn parse(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
         path: String::new(),
         message: e.code.to_string(),
     })?;
-    let parsed: Result<ScenarioFile, _> = serde_path_to_error::deserialize(&mut de);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match parsed {
         Ok(s) => {
             de.end().map_err(|code| {

@@ -29,6 +29,10 @@
 //! against GPU count). [`trace_json`] writes a run's [`TraceSpan`]s on named [`TraceTrack`]s as a Chrome
 //! trace-event file for Perfetto.
 //!
+//! A parameter sweep (a grid or random sample of scenario variations) comes as a [`SweepReport`]: [`sweep_csv`]
+//! and [`sweep_json`] tabulate one row per point and variant, [`sweep_axis_svg`] / [`sweep_axis_png`] plot a
+//! metric against one swept axis (mean over the other axes, with its range).
+//!
 //! **Architecture Invariant:** `reports` depends on no other workspace crate and never touches the file
 //! system (nor the terminal or the clock). It renders into `String` / `Vec<u8>` and the caller writes the
 //! files. Rationale: the engine can change without touching reports, and reports can be tested byte for byte.
@@ -73,6 +77,7 @@ mod plot;
 mod staleness;
 mod strads;
 mod summary;
+mod sweep;
 mod tables;
 #[cfg(test)]
 mod test_support;
@@ -99,6 +104,7 @@ pub use summary::{
     AspSummary, ConvergencePoint, RoundReport, RunReport, StradsSummary, VariantReport, VariantSummary,
     WorkerClockRecord,
 };
+pub use sweep::{sweep_axis_png, sweep_axis_svg, sweep_csv, sweep_json, SweepAxis, SweepReport, SweepRow, SweepShape};
 pub use tables::{
     convergence_csv, metrics_csv, staleness_csv, summary_json, CONVERGENCE_CSV_HEADER, METRICS_CSV_HEADER,
     STALENESS_CSV_HEADER,

@@ -18,7 +18,8 @@ use crate::dnn::DnnReport;
 use crate::dnn_plot::{self, ThroughputPlot};
 use crate::error::ReportError;
 use crate::summary::RunReport;
-use crate::{breakdown, convergence, heatmap, staleness, strads, wan};
+use crate::sweep::SweepReport;
+use crate::{breakdown, convergence, heatmap, staleness, strads, sweep, wan};
 
 /// Width of every figure except the heatmap [px].
 pub const WIDTH_PX: u32 = 1000;
@@ -59,6 +60,9 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(0x00, 0x00, 0x00), // black
 ];
 
+/// Distinct variant colours before they repeat.
+pub(crate) const PALETTE_LEN: usize = PALETTE.len();
+
 /// Colour of the `i`-th variant.
 pub(crate) fn variant_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
@@ -85,6 +89,8 @@ pub(crate) enum Figure<'a> {
     Throughput(&'a ThroughputPlot),
     /// DNN training: compute / exposed communication / bubble / other time per iteration, one bar per variant.
     DnnBreakdown(&'a DnnReport),
+    /// A sweep: the plotted metric against one axis (its index).
+    SweepAxis(&'a SweepReport, usize),
 }
 
 impl Figure<'_> {
@@ -102,6 +108,7 @@ impl Figure<'_> {
             Figure::TrafficMatrix(..) => "traffic matrix",
             Figure::Throughput(_) => "throughput",
             Figure::DnnBreakdown(_) => "DNN breakdown",
+            Figure::SweepAxis(..) => "sweep axis",
         }
     }
 
@@ -132,6 +139,7 @@ impl Figure<'_> {
             Figure::TrafficMatrix(load, title) => heatmap::draw(load, title, heatmap::Cells::Traffic, root)?,
             Figure::Throughput(plot) => dnn_plot::draw_throughput(plot, root)?,
             Figure::DnnBreakdown(report) => dnn_plot::draw_breakdown(report, root)?,
+            Figure::SweepAxis(report, axis) => sweep::draw(report, axis, root)?,
         }
         root.present()
     }

@@ -30,6 +30,8 @@ pub enum StreamKind {
     Scheduler = 7,
     /// A placement search's moves and acceptance draws (`workloads::placement`).
     Placement = 8,
+    /// A parameter sweep's random sample of its grid (`clustersim sweep`).
+    Sweep = 9,
     /// Test and benchmark drivers.
     Test = 99,
 }

@@ -10,6 +10,7 @@ mod placement;
 mod programs;
 mod reproductions;
 mod strads;
+mod sweep;
 
 use std::path::PathBuf;
 
@@ -23,4 +24,14 @@ pub fn shared_data() -> Option<PathBuf> {
     let dir =
         std::env::var_os("CLUSTERSIM_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/data"));
     dir.is_dir().then_some(dir)
+}
+
+/// Runs the clustersim binary with `args` in `dir` on `threads` rayon threads.
+pub fn clustersim_in(dir: &std::path::Path, args: &[&str], threads: usize) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(dir)
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .expect("clustersim runs")
 }
