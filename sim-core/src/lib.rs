@@ -15,6 +15,7 @@
 pub mod collective;
 pub mod compute;
 pub mod engine;
+pub mod faults;
 pub mod flow;
 pub mod ocs;
 pub mod platform;

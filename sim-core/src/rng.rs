@@ -32,6 +32,8 @@ pub enum StreamKind {
     Placement = 8,
     /// A parameter sweep's random sample of its grid (`clustersim sweep`).
     Sweep = 9,
+    /// Device failure times (`faults::poisson_failures`).
+    Fault = 10,
     /// Test and benchmark drivers.
     Test = 99,
 }
