@@ -19,21 +19,25 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use reports::{DnnReport, DnnVariantReport, MemoryBreakdown, SpanCategory, TraceSpan, TraceTrack};
+use reports::{
+    DnnReport, DnnVariantReport, FailureReport, FaultReport, MemoryBreakdown, SpanCategory, TraceSpan, TraceTrack,
+};
 use sim_core::collective::AllReduceAlgorithm;
+use sim_core::faults::{poisson_failures, timeline, CheckpointPolicy, Phase};
+use sim_core::time::transfer_time;
 use sim_core::training::{
     check_iteration, run_iteration, Parallelism, PipelineSchedule, Recomputation, SpanKind, TensorParallelComm,
     TrainingConfig, TrainingError, TrainingJob, TrainingRun, ZeroStage,
 };
-use sim_core::{NetworkModel, NodeId, PathSelection, Platform, SimTime};
+use sim_core::{NetworkModel, NodeId, PathSelection, Platform, SimDuration, SimTime};
 use workloads::dnn::astra::{builtin_workload, AstraDegrees, AstraWorkload};
 use workloads::dnn::{self, TransformerConfig, ZooModel};
 
 use crate::run::{nth_variant_field, platform_of};
 use crate::scenario::{
-    line_col, locate, locate_in_list_offset, locate_offset, AllReduceFile, PlacementSearchSpec, PlatformSpec,
-    RecomputeSpec, RuntimeSpec, ScenarioError, ScenarioFile, ScheduleSpec, SplitSpec, TensorParallelCommSpec,
-    TopologySpec, VariantSpec, WorkloadSpec, ZeroSpec,
+    line_col, locate, locate_in_list_offset, locate_offset, AllReduceFile, FaultSpec, PlacementSearchSpec,
+    PlatformSpec, RecomputeSpec, RuntimeSpec, ScenarioError, ScenarioFile, ScheduleSpec, SplitSpec,
+    TensorParallelCommSpec, TopologySpec, VariantSpec, WorkloadSpec, ZeroSpec,
 };
 
 /// Variants with more GPUs than this get no trace unless the runtime asks for one (`trace: true`):
@@ -451,8 +455,140 @@ fn prepare_with(
             platform_kind: platform_kind(&platform_spec.topology),
         });
     }
+    if let Some(f) = &file.faults {
+        check_faults(f, &variants, text, file_name)?;
+    }
     let placement = file.placement.clone();
     Ok(PreparedDnn { file, seed, variants, placement })
+}
+
+/// Checks `faults` against the variants: a job of at least one iteration, exactly one checkpoint cost, a
+/// positive MTBF, and failing devices that every variant's job runs on.
+fn check_faults(f: &FaultSpec, variants: &[DnnVariantPlan], text: &str, file_name: &str) -> Result<(), ScenarioError> {
+    let err = crate::scenario::field_error(file_name, text);
+    if f.iterations == 0 {
+        return Err(err("faults.iterations", "a job has at least 1 iteration".into()));
+    }
+    if f.checkpoint.cost.is_some() == f.checkpoint.bandwidth.is_some() {
+        return Err(err("faults.checkpoint", "give exactly one of cost and bandwidth".into()));
+    }
+    if f.checkpoint.bandwidth.is_some_and(|b| b.0 .0 == 0) {
+        return Err(err("faults.checkpoint.bandwidth", "must be positive".into()));
+    }
+    if let Some(m) = f.mtbf_hours {
+        if !(m.is_finite() && m > 0.0 && m * 3600.0 * 1e12 < 1e30) {
+            return Err(err("faults.mtbf_hours", format!("{m} is not a positive number of hours")));
+        }
+    }
+    for (k, failure) in f.failures.iter().enumerate() {
+        let at = ScenarioError {
+            file: file_name.into(),
+            position: crate::scenario::locate_in_list(text, "faults.failures", k, "device"),
+            path: format!("faults.failures[{k}].device"),
+            message: String::new(),
+        };
+        for v in variants {
+            let used = training_devices(v);
+            let found = resolve_devices(&v.platform, std::slice::from_ref(&failure.device));
+            match found {
+                Ok(ids) if used.contains(&ids[0]) => {}
+                Ok(_) => {
+                    let m = format!("variant {:?} does not run on {:?}", v.name, failure.device);
+                    return Err(ScenarioError { message: m, ..at });
+                }
+                Err((_, m)) => return Err(ScenarioError { message: format!("variant {:?}: {m}", v.name), ..at }),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The GPUs a variant's job runs on: its device list, else the platform's first hosts.
+fn training_devices(v: &DnnVariantPlan) -> Vec<NodeId> {
+    let gpus = v.config.parallelism.devices() as usize;
+    v.config.devices.clone().unwrap_or_else(|| v.platform.hosts().into_iter().take(gpus).collect())
+}
+
+/// The course of variant `index`'s whole job through the scenario's failures, with one iteration taking
+/// `report.iteration_time_s` and a checkpoint its cost or, at the checkpoint bandwidth, the most loaded GPU's
+/// weights and optimizer state (read back as long on a restart).
+fn fault_report(f: &FaultSpec, seed: u64, index: usize, gpus: u64, report: &DnnVariantReport) -> FaultReport {
+    let iteration = SimDuration::from_secs_f64_ceil(report.iteration_time_s);
+    let cost = match (f.checkpoint.cost, f.checkpoint.bandwidth) {
+        (Some(c), _) => c.0,
+        (None, Some(b)) => transfer_time(report.memory.weights_bytes + report.memory.optimizer_bytes, b.0),
+        (None, None) => SimDuration::ZERO,
+    };
+    let restart = SimDuration(f.restart.0 .0.saturating_add(cost.0));
+    let policy = CheckpointPolicy { every: f.checkpoint.every, cost, restart };
+    let mut given: Vec<SimTime> = f.failures.iter().map(|x| SimTime(x.at.0 .0)).collect();
+    given.sort_unstable();
+    let drawn: Box<dyn Iterator<Item = SimTime>> = match f.mtbf_hours {
+        Some(h) => Box::new(poisson_failures(seed, index as u32, h * 3600.0, gpus)),
+        None => Box::new(std::iter::empty()),
+    };
+    let mut failures = merge_ascending(given.into_iter(), drawn);
+    let secs = |d: SimDuration| d.as_secs_f64();
+    let failure_free_s = f.iterations as f64 * secs(iteration);
+    let base = FaultReport {
+        iterations: f.iterations,
+        checkpoint_every: f.checkpoint.every,
+        checkpoint_s: secs(cost),
+        restart_s: secs(restart),
+        failure_free_s,
+        job_time_s: None,
+        useful_s: 0.0,
+        checkpoint_overhead_s: 0.0,
+        lost_work_s: 0.0,
+        restarting_s: 0.0,
+        goodput: 0.0,
+        failures: Vec::new(),
+        progress: Vec::new(),
+        never_completes: None,
+    };
+    match timeline(f.iterations, &mut |_, _| iteration, policy, &mut failures) {
+        Err(e) => FaultReport { never_completes: Some(e.to_string()), ..base },
+        Ok(t) => FaultReport {
+            job_time_s: Some(t.end.as_secs_f64()),
+            useful_s: secs(t.useful),
+            checkpoint_overhead_s: secs(t.checkpoint_time),
+            lost_work_s: secs(t.lost_work),
+            restarting_s: secs(t.restart_time),
+            goodput: if t.end.0 == 0 { 1.0 } else { t.useful.0 as f64 / t.end.0 as f64 },
+            failures: t
+                .failures
+                .iter()
+                .map(|r| FailureReport {
+                    at_s: r.at.as_secs_f64(),
+                    during: match r.during {
+                        Phase::Step(_) => "iteration",
+                        Phase::Checkpoint(_) => "checkpoint",
+                        Phase::Restart => "restart",
+                    }
+                    .into(),
+                    iterations_done: r.steps_done,
+                    resumed_from: r.resumed_from,
+                    lost_work_s: secs(r.lost_work),
+                    time_to_recover_s: r.recovered_at.map(|a| a.since(r.at).as_secs_f64()),
+                })
+                .collect(),
+            progress: t.progress.iter().map(|&(at, n)| (at.as_secs_f64(), n)).collect(),
+            ..base
+        },
+    }
+}
+
+/// Two ascending sequences of times as one, ascending.
+fn merge_ascending<'a>(
+    a: impl Iterator<Item = SimTime> + 'a,
+    b: impl Iterator<Item = SimTime> + 'a,
+) -> impl Iterator<Item = SimTime> + 'a {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x <= y => a.next(),
+        (_, Some(_)) => b.next(),
+        _ => a.next(),
+    })
 }
 
 /// Checks `placement` search settings; an error is (field, message).
@@ -694,9 +830,16 @@ pub fn execute(prepared: &PreparedDnn) -> Result<Vec<TrainingRun>, (String, Trai
 
 /// The report of `runs` (one per variant of `prepared`, in order).
 pub fn report(prepared: &PreparedDnn, runs: &[TrainingRun]) -> DnnReport {
+    let variant = |(i, (v, r)): (usize, (&DnnVariantPlan, &TrainingRun))| {
+        let mut report = variant_report(v, r);
+        if let Some(f) = &prepared.file.faults {
+            report.faults = Some(fault_report(f, prepared.seed, i, r.devices.len() as u64, &report));
+        }
+        report
+    };
     DnnReport {
         scenario: prepared.file.name.clone(),
-        variants: prepared.variants.iter().zip(runs).map(|(v, r)| variant_report(v, r)).collect(),
+        variants: prepared.variants.iter().zip(runs).enumerate().map(variant).collect(),
     }
 }
 
@@ -757,6 +900,7 @@ fn variant_report(v: &DnnVariantPlan, run: &TrainingRun) -> DnnVariantReport {
         link_energy_j,
         bytes_sent: run.bytes_sent,
         flows: run.flows,
+        faults: None,
     }
 }
 

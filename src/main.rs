@@ -681,6 +681,24 @@ fn print_dnn_table(report: &reports::DnnReport) {
         );
     }
     println!("{table}");
+    for v in &report.variants {
+        let Some(f) = &v.faults else { continue };
+        match f.job_time_s {
+            Some(t) => println!(
+                "{}: {} iterations in {t:.1} s ({:.1} s without failures): {} failures, {:.1} s lost work, {:.1} s \
+                 restarting, {:.1} s checkpoints, goodput {:.1} %",
+                v.name,
+                f.iterations,
+                f.failure_free_s,
+                f.failures.len(),
+                f.lost_work_s,
+                f.restarting_s,
+                f.checkpoint_overhead_s,
+                100.0 * f.goodput
+            ),
+            None => println!("{}: {}", v.name, f.never_completes.as_deref().unwrap_or("never completes")),
+        }
+    }
 }
 
 /// One row per variant of a STRADS run: scheduler, rounds, time to target, where the time went.

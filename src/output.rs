@@ -152,6 +152,11 @@ pub fn render_dnn(
     if let Some(t) = trace {
         files.push(("trace.json", t.as_bytes().to_vec()));
     }
+    if report.variants.iter().any(|v| v.faults.is_some()) {
+        files.push(("faults.csv", reports::faults_csv(report).into_bytes()));
+        files.push(("recovery.png", reports::recovery_png(report).context("rendering recovery.png")?));
+        files.push(("recovery.svg", reports::recovery_svg(report).context("rendering recovery.svg")?.into_bytes()));
+    }
     Ok(files)
 }
 

@@ -439,6 +439,14 @@ pub fn plan(
     data_dir: &DataDir,
     seed: Option<u64>,
 ) -> Result<Plan, ScenarioError> {
+    if file.faults.is_some() && !matches!(file.workload, WorkloadSpec::Dnn { .. }) {
+        return Err(ScenarioError {
+            file: file_name.into(),
+            position: locate(text, "faults"),
+            path: "faults".into(),
+            message: "failures and checkpoint recovery are modelled for Dnn training jobs only (so far)".into(),
+        });
+    }
     match file.workload {
         WorkloadSpec::Collective { .. } => {
             crate::collectives::prepare(file, text, file_name, seed).map(Plan::Collectives)

@@ -47,7 +47,8 @@ pub struct SweepFile {
     /// Which points of the grid to run (default: all of them).
     #[serde(default)]
     pub sample: SampleSpec,
-    /// The metric the axis figures plot (default: `iteration_time_s` for DNN training, `busbw_bytes_per_s`
+    /// The metric the axis figures plot (default: `iteration_time_s` for DNN training (`job_time_s` with
+    /// `faults`), `busbw_bytes_per_s`
     /// for collectives, `time_to_target_s` for a scenario with a target objective, else
     /// `final_objective`); every metric is in the table.
     #[serde(default)]
@@ -107,7 +108,7 @@ const TRAINING_METRICS: [&str; 12] = [
     "staleness_max",
 ];
 /// Metric columns of DNN training points (see `reports::DnnVariantReport`).
-const DNN_METRICS: [&str; 10] = [
+const DNN_METRICS: [&str; 14] = [
     "iteration_time_s",
     "tokens_per_s",
     "samples_per_s",
@@ -118,6 +119,10 @@ const DNN_METRICS: [&str; 10] = [
     "peak_memory_bytes",
     "energy_j",
     "bytes_sent",
+    "job_time_s",
+    "goodput",
+    "lost_work_s",
+    "failures",
 ];
 /// Metric columns of collective-benchmark points (see `reports::CollectivePoint`).
 const COLLECTIVE_METRICS: [&str; 4] = ["message_bytes", "time_s", "algbw_bytes_per_s", "busbw_bytes_per_s"];
@@ -143,6 +148,7 @@ impl Kind {
         match self {
             Kind::Training if file.target_objective.is_some() => "time_to_target_s",
             Kind::Training => "final_objective",
+            Kind::Dnn if file.faults.is_some() => "job_time_s",
             Kind::Dnn => "iteration_time_s",
             Kind::Collectives => "busbw_bytes_per_s",
         }
@@ -486,7 +492,16 @@ fn run_point(sweep: &Sweep, p: &Point, data_dir: &DataDir) -> Result<Vec<SweepRo
                                 v.energy_j,
                                 v.bytes_sent as f64,
                             ];
-                            row(v.name.clone(), values.into_iter().map(finite).collect())
+                            // The whole job through failures, for a scenario with `faults`.
+                            let f = v.faults.as_ref();
+                            let job = [
+                                f.and_then(|f| f.job_time_s),
+                                f.map(|f| f.goodput),
+                                f.map(|f| f.lost_work_s),
+                                f.map(|f| f.failures.len() as f64),
+                            ];
+                            let values = values.into_iter().map(finite).chain(job.map(|j| j.and_then(finite)));
+                            row(v.name.clone(), values.collect())
                         })
                         .collect()
                 })

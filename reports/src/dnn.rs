@@ -139,6 +139,9 @@ pub struct DnnVariantReport {
     pub bytes_sent: u64,
     /// Point-to-point flows in one iteration [count].
     pub flows: u64,
+    /// The whole job through failures and restarts from checkpoints, for a scenario with `faults`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<crate::faults::FaultReport>,
 }
 
 /// Memory held by one GPU, by purpose [bytes].
@@ -257,6 +260,7 @@ pub(crate) fn small_dnn_report() -> DnnReport {
         link_energy_j: 600.0,
         bytes_sent: 48_000_000_000,
         flows: 112,
+        faults: None,
     };
     let hybrid = DnnVariantReport {
         name: "dp2 tp2 pp2".into(),
@@ -287,6 +291,7 @@ pub(crate) fn small_dnn_report() -> DnnReport {
         link_energy_j: 750.0,
         bytes_sent: 20_000_000_000,
         flows: 400,
+        faults: None,
         ..dp.clone()
     };
     DnnReport { scenario: "gpt2_scaling".into(), variants: vec![dp, hybrid] }

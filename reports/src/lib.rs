@@ -27,7 +27,9 @@
 //! [`dnn_breakdown_svg`] / [`dnn_breakdown_png`] stack each variant's compute, exposed communication, pipeline
 //! bubble and other time, and [`throughput_svg`] / [`throughput_png`] plot a [`ThroughputPlot`] (throughput
 //! against GPU count). [`trace_json`] writes a run's [`TraceSpan`]s on named [`TraceTrack`]s as a Chrome
-//! trace-event file for Perfetto.
+//! trace-event file for Perfetto. A variant run with failures carries a [`FaultReport`] (checkpoints, lost
+//! work, restarts): [`faults_csv`] lists its failures and [`recovery_svg`] / [`recovery_png`] draw the job's
+//! progress through them and what they cost.
 //!
 //! A parameter sweep (a grid or random sample of scenario variations) comes as a [`SweepReport`]: [`sweep_csv`]
 //! and [`sweep_json`] tabulate one row per point and variant, [`sweep_axis_svg`] / [`sweep_axis_png`] plot a
@@ -71,6 +73,7 @@ mod convergence;
 mod dnn;
 mod dnn_plot;
 mod error;
+mod faults;
 mod heatmap;
 mod log_axis;
 mod plot;
@@ -96,6 +99,7 @@ pub use dnn_plot::{
     dnn_breakdown_png, dnn_breakdown_svg, throughput_png, throughput_svg, ThroughputPlot, ThroughputSeries,
 };
 pub use error::ReportError;
+pub use faults::{faults_csv, recovery_png, recovery_svg, FailureReport, FaultReport, FAULTS_CSV_HEADER};
 pub use heatmap::{link_load_png, link_load_svg, traffic_matrix_png, traffic_matrix_svg};
 pub use plot::{HEATMAP_HEIGHT_PX, HEATMAP_WIDTH_PX, HEIGHT_PX, WIDTH_PX};
 pub use staleness::{staleness_png, staleness_svg};

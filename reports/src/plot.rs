@@ -19,7 +19,7 @@ use crate::dnn_plot::{self, ThroughputPlot};
 use crate::error::ReportError;
 use crate::summary::RunReport;
 use crate::sweep::SweepReport;
-use crate::{breakdown, convergence, heatmap, staleness, strads, sweep, wan};
+use crate::{breakdown, convergence, faults, heatmap, staleness, strads, sweep, wan};
 
 /// Width of every figure except the heatmap [px].
 pub const WIDTH_PX: u32 = 1000;
@@ -89,6 +89,8 @@ pub(crate) enum Figure<'a> {
     Throughput(&'a ThroughputPlot),
     /// DNN training: compute / exposed communication / bubble / other time per iteration, one bar per variant.
     DnnBreakdown(&'a DnnReport),
+    /// DNN training with failures: progress through them and the job time's split.
+    Recovery(&'a DnnReport),
     /// A sweep: the plotted metric against one axis (its index).
     SweepAxis(&'a SweepReport, usize),
 }
@@ -109,6 +111,7 @@ impl Figure<'_> {
             Figure::Throughput(_) => "throughput",
             Figure::DnnBreakdown(_) => "DNN breakdown",
             Figure::SweepAxis(..) => "sweep axis",
+            Figure::Recovery(_) => "recovery",
         }
     }
 
@@ -140,6 +143,7 @@ impl Figure<'_> {
             Figure::Throughput(plot) => dnn_plot::draw_throughput(plot, root)?,
             Figure::DnnBreakdown(report) => dnn_plot::draw_breakdown(report, root)?,
             Figure::SweepAxis(report, axis) => sweep::draw(report, axis, root)?,
+            Figure::Recovery(report) => faults::draw(report, root)?,
         }
         root.present()
     }

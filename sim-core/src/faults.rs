@@ -111,20 +111,21 @@ pub enum FaultError {
 pub const MAX_FAILURES: usize = 100_000;
 
 /// The failure times of a Poisson process of `devices` devices, each failing with mean time between
-/// failures `mtbf` [ps], drawn from the fault stream of `seed` (`StreamKind::Fault`, index `index`):
-/// exponential gaps of mean `mtbf / devices`, rounded up to the picosecond, ascending and unbounded.
+/// failures `mtbf_s` [s] (a device's MTBF is often longer than the picosecond clock spans), drawn from the
+/// fault stream of `seed` (`StreamKind::Fault`, index `index`): exponential gaps of mean `mtbf_s / devices`,
+/// rounded up to the picosecond, ascending and unbounded (saturating at the end of time).
 ///
 /// # Panics
-/// If `devices` is 0 or `mtbf` is zero.
-pub fn poisson_failures(seed: u64, index: u32, mtbf: SimDuration, devices: u64) -> impl Iterator<Item = SimTime> {
-    assert!(devices > 0 && mtbf > SimDuration::ZERO, "a failure rate needs devices and a positive MTBF");
-    let mean_ps = mtbf.0 as f64 / devices as f64;
+/// If `devices` is 0 or `mtbf_s` is not a positive finite number.
+pub fn poisson_failures(seed: u64, index: u32, mtbf_s: f64, devices: u64) -> impl Iterator<Item = SimTime> {
+    assert!(devices > 0 && mtbf_s.is_finite() && mtbf_s > 0.0, "a failure rate needs devices and a positive MTBF");
+    let mean_ps = mtbf_s * 1e12 / devices as f64;
     let mut rng = stream(seed, StreamKind::Fault, index);
     let mut t = SimTime::ZERO;
     std::iter::from_fn(move || {
         // 1 − U is in (0, 1]: the logarithm is finite.
         let u: f64 = 1.0 - rng.random::<f64>();
-        let gap = (-u.ln() * mean_ps).ceil().min((u64::MAX - t.0) as f64) as u64;
+        let gap = (-u.ln() * mean_ps).ceil().min(u64::MAX as f64) as u64;
         t = SimTime(t.0.saturating_add(gap.max(1)));
         Some(t)
     })
@@ -325,13 +326,13 @@ mod tests {
 
     #[test]
     fn poisson_failures_are_seeded_and_have_the_stated_mean_gap() {
-        let a: Vec<SimTime> = poisson_failures(7, 0, secs(100), 4).take(20_000).collect();
-        let b: Vec<SimTime> = poisson_failures(7, 0, secs(100), 4).take(20_000).collect();
+        let a: Vec<SimTime> = poisson_failures(7, 0, 100.0, 4).take(20_000).collect();
+        let b: Vec<SimTime> = poisson_failures(7, 0, 100.0, 4).take(20_000).collect();
         assert_eq!(a, b);
         assert!(a.windows(2).all(|w| w[0] < w[1]));
         let mean_gap = a.last().unwrap().as_secs_f64() / a.len() as f64;
         // Mean 25 s; the standard error of 20 000 exponential gaps is 25 / √20 000 ≈ 0.18 s.
         assert!((mean_gap - 25.0).abs() < 0.7, "{mean_gap}");
-        assert_ne!(a[0], poisson_failures(7, 1, secs(100), 4).next().unwrap());
+        assert_ne!(a[0], poisson_failures(7, 1, 100.0, 4).next().unwrap());
     }
 }

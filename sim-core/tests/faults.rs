@@ -19,7 +19,7 @@ fn secs(s: f64) -> SimDuration {
 fn simulate(steps: u64, step_s: f64, policy: CheckpointPolicy, mtbf_s: f64, runs: u64) -> (f64, f64) {
     let ends: Vec<f64> = (0..runs)
         .map(|seed| {
-            let mut failures = poisson_failures(seed, 0, secs(mtbf_s), 1);
+            let mut failures = poisson_failures(seed, 0, mtbf_s, 1);
             let t = timeline(steps, &mut |_, _| secs(step_s), policy, &mut failures).unwrap();
             // Every picosecond is a kept step, a checkpoint, lost work or a restart.
             let parts = t.useful.0 + t.checkpoint_time.0 + t.lost_work.0 + t.restart_time.0;

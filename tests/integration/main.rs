@@ -4,6 +4,7 @@
 mod astra;
 mod cli;
 mod dnn_devices;
+mod faults;
 mod megatron;
 mod ocs;
 mod placement;
