@@ -311,6 +311,8 @@ struct Point {
     link_bytes: Vec<u64>,
     /// Each phase of a phased variant, in order.
     phases: Vec<PhaseOutcome>,
+    /// The point's flow-network audit.
+    audit: sim_core::NetworkAudit,
 }
 
 /// When one phase started, launched its collective and ended.
@@ -349,8 +351,18 @@ pub fn run_phases(
     plan: &PhasedPlan,
     bytes: u64,
 ) -> Result<(Vec<PhaseOutcome>, Vec<u64>), collective::CollectiveError> {
-    let mut router = Router::with_selection(&v.platform, v.path_selection);
     let mut net = FlowNetwork::with_model(&v.platform, v.network_model);
+    run_phases_on(&mut net, v, plan, bytes)
+}
+
+/// [`run_phases`] on `net`, an idle network over `v`'s platform (so the caller can read its audit).
+fn run_phases_on(
+    net: &mut FlowNetwork,
+    v: &CollectiveVariantPlan,
+    plan: &PhasedPlan,
+    bytes: u64,
+) -> Result<(Vec<PhaseOutcome>, Vec<u64>), collective::CollectiveError> {
+    let mut router = Router::with_selection(&v.platform, v.path_selection);
     let first = &plan.phases.first().expect("a phased plan has phases").links;
     for l in (0..v.platform.links.len() as u32).map(LinkId) {
         if first.binary_search(&l).is_err() {
@@ -366,7 +378,7 @@ pub fn run_phases(
             start
         } else {
             let ready = sim_core::ocs::reconfigure(
-                &mut net,
+                net,
                 &mut router,
                 start,
                 &phase.tear_down,
@@ -383,7 +395,7 @@ pub fn run_phases(
         let run = collective::run_collective(
             &v.platform,
             &mut router,
-            &mut net,
+            net,
             &v.hosts,
             &spec,
             launch,
@@ -405,15 +417,31 @@ pub fn execute(
     plan: &PreparedCollectives,
     on_point: &(dyn Fn() + Sync),
 ) -> Result<reports::CollectiveReport, collective::CollectiveError> {
+    execute_audited(plan, on_point, false).map(|(report, _)| report)
+}
+
+/// As [`execute`], also returning each point's flow-network audit, in (variant, size) declaration
+/// order; `audit` turns on the capacity check of every rate allocation
+/// (`sim_core::FlowNetwork::set_audit`). For invariant tests: the report is the same either way.
+///
+/// # Errors
+/// As [`execute`].
+pub fn execute_audited(
+    plan: &PreparedCollectives,
+    on_point: &(dyn Fn() + Sync),
+    audit: bool,
+) -> Result<(reports::CollectiveReport, Vec<sim_core::NetworkAudit>), collective::CollectiveError> {
     let jobs: Vec<(usize, u64)> =
         (0..plan.variants.len()).flat_map(|v| plan.sizes.iter().map(move |&s| (v, s))).collect();
     let points: Vec<Point> = jobs
         .par_iter()
         .map(|&(vi, bytes)| {
             let v = &plan.variants[vi];
+            let mut net = FlowNetwork::with_model(&v.platform, v.network_model);
+            net.set_audit(audit);
             let point = match &v.phased {
                 Some(phased) => {
-                    let (phases, link_bytes) = run_phases(v, phased, bytes)?;
+                    let (phases, link_bytes) = run_phases_on(&mut net, v, phased, bytes)?;
                     let last = phases.last().expect("a phased plan has phases").stats;
                     let stats = collective::CollectiveStats {
                         start: SimTime::ZERO,
@@ -421,11 +449,10 @@ pub fn execute(
                         flows: phases.iter().map(|p| p.stats.flows).sum(),
                         bytes: phases.iter().map(|p| p.stats.bytes).sum(),
                     };
-                    Point { stats, link_bytes, phases }
+                    Point { stats, link_bytes, phases, audit: net.audit() }
                 }
                 None => {
                     let mut router = Router::with_selection(&v.platform, v.path_selection);
-                    let mut net = FlowNetwork::with_model(&v.platform, v.network_model);
                     let spec = CollectiveSpec { collective: v.collective, bytes, chunks: v.chunks };
                     let run = collective::run_collective(
                         &v.platform,
@@ -436,7 +463,12 @@ pub fn execute(
                         sim_core::SimTime::ZERO,
                         &ExecOptions::default(),
                     )?;
-                    Point { stats: run.stats, link_bytes: net.link_bytes().to_vec(), phases: Vec::new() }
+                    Point {
+                        stats: run.stats,
+                        link_bytes: net.link_bytes().to_vec(),
+                        phases: Vec::new(),
+                        audit: net.audit(),
+                    }
                 }
             };
             on_point();
@@ -474,12 +506,13 @@ pub fn execute(
             }
         })
         .collect();
-    Ok(reports::CollectiveReport {
+    let report = reports::CollectiveReport {
         scenario: plan.file.name.clone(),
         seed: plan.seed,
         collective: collective_name,
         variants,
-    })
+    };
+    Ok((report, points.iter().map(|p| p.audit).collect()))
 }
 
 /// The report of one measured point; for a phased variant, its phases and their totals (see

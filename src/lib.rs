@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod collectives;
 pub mod dnn;
 pub mod output;

@@ -215,6 +215,7 @@ pub fn prepare(
                 SspReadsSpec::Latest => ps::SspReads::Latest,
                 SspReadsSpec::CompleteClocks => ps::SspReads::CompleteClocks,
             },
+            audit: false,
         };
         if config.clocks == 0 {
             return Err(verr("clocks", "must be at least 1".into()));
@@ -249,6 +250,10 @@ pub fn prepare(
             }
         };
         let worker_hosts = layout.workers();
+        if let Some(m) = straggler_worker_problem(&stragglers, worker_hosts.len()) {
+            let field = "stragglers.Persistent.workers";
+            return Err(if v.stragglers.is_some() { verr(field, m) } else { err(field, m) });
+        }
         let sites: Vec<u32> = worker_hosts.iter().map(|h| vplatform.nodes[h.index()].site).collect();
         let program = build_program(&file.workload, &data, &sites, v, seed).map_err(|e| match e {
             workloads::ProgramError::InvalidConfig { field, message } => {
@@ -380,6 +385,11 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
             if *hosts == 0 {
                 return Err((format!("{}.hosts", path("Star")), "must be at least 1".into()));
             }
+            // The switch is a node too.
+            if u64::from(*hosts) >= topologies::MAX_NODES {
+                let m = format!("{hosts} hosts make the platform too large (at most {})", topologies::MAX_NODES - 1);
+                return Err((format!("{}.hosts", path("Star")), m));
+            }
             let link = link_spec(link, &format!("{}.link", path("Star")))?;
             Ok(topologies::star(*hosts, device, &link, switch_latency.0))
         }
@@ -401,7 +411,16 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
                 spine_link_latency: spine_link_latency.0,
                 switch_latency: switch_latency.0,
             };
-            topologies::fat_tree(&spec, device).map_err(|e| (path("FatTree"), e.to_string()))
+            topologies::fat_tree(&spec, device).map_err(|e| {
+                // Errors of a count or ratio name the scenario field they are about.
+                let field = match &e {
+                    topologies::TopologyError::ZeroCount { field, .. }
+                    | topologies::TopologyError::InvalidRatio { field, .. }
+                    | topologies::TopologyError::TooLarge { field, .. } => Some(*field),
+                    _ => None,
+                };
+                (field.map_or(path("FatTree"), |f| format!("{}.{f}", path("FatTree"))), e.to_string())
+            })
         }
         TopologySpec::DgxNode { .. }
         | TopologySpec::DgxCluster { .. }
@@ -561,7 +580,17 @@ pub(crate) fn platform_of(
             if let Some(l) = switch_latency {
                 zoo.switch_latency = l.0;
             }
-            topologies::zoo_wan(&zoo, &device).map_err(terr("TopologyZoo", "graph"))
+            topologies::zoo_wan(&zoo, &device).map_err(|e| {
+                use topologies::TopologyError as E;
+                // The field each error is about (the graph's own errors stay at `graph`).
+                let field = match &e {
+                    E::UnknownPop { .. } | E::DuplicateRegion { .. } => "data_centers",
+                    E::ZeroCount { field, .. } | E::InvalidRatio { field, .. } | E::TooLarge { field, .. } => field,
+                    E::InvalidBandwidth { field: "wan_bandwidth", .. } => "wan_bandwidth",
+                    _ => "graph",
+                };
+                (topo("TopologyZoo", field), e.to_string())
+            })
         }
         TopologySpec::KaryFatTree { k, host_link, oversubscription, fabric_link_latency, switch_latency } => {
             let device = device_of(&spec.host, None, prefix)?;
@@ -750,6 +779,12 @@ fn by_site(d: &PsDeployment, platform: &Platform) -> Result<Vec<PsDeployment>, S
     Ok(sites.into_values().collect())
 }
 
+/// Most values a seeded synthetic data set may hold: ratings and factor entries of a synthetic rating
+/// matrix, samples and non-zeros of a synthetic Lasso design. 2^26 is 30 times the shipped scenarios'
+/// largest (a design of 2 million non-zeros) and a few hundred MiB; a larger request is a scenario
+/// error, not an allocation of its size.
+pub const MAX_SYNTHETIC_VALUES: u64 = 1 << 26;
+
 /// The data a workload trains on, loaded once for all variants.
 pub(crate) enum Data {
     Classification(Arc<Dataset>),
@@ -794,6 +829,17 @@ pub(crate) fn load_data(w: &WorkloadSpec, data_dir: &DataDir, seed: u64) -> Resu
                     }
                     if !(noise.is_finite() && *noise >= 0.0) {
                         return Err((path, format!("noise {noise} must be a finite number ≥ 0")));
+                    }
+                    let ratings = u64::from(*users) * u64::from(*ratings_per_user);
+                    let factors = (u64::from(*users) + u64::from(*items)) * u64::from(*rank);
+                    if ratings.max(factors) > MAX_SYNTHETIC_VALUES {
+                        return Err((
+                            path,
+                            format!(
+                                "{ratings} ratings and {factors} factor entries: at most {MAX_SYNTHETIC_VALUES} of \
+                                 each (users × ratings_per_user, (users + items) × rank)"
+                            ),
+                        ));
                     }
                     workloads::data::synthetic::low_rank(*users, *items, *rank, *ratings_per_user, *noise, seed)
                 }
@@ -936,6 +982,14 @@ pub(crate) fn stragglers(s: &StragglerSpec) -> Result<StragglerModel, String> {
     };
     model.validate()?;
     Ok(model)
+}
+
+/// What is wrong with a straggler model on a run of `workers` workers: a persistent straggler that is
+/// not one of them (it would slow nobody, silently).
+pub(crate) fn straggler_worker_problem(model: &StragglerModel, workers: usize) -> Option<String> {
+    let StragglerModel::Persistent { workers: slow, .. } = model else { return None };
+    let w = slow.iter().find(|&&w| w as usize >= workers)?;
+    Some(format!("worker {w} does not exist: the run has {workers} workers, numbered from 0"))
 }
 
 /// Measurements of one variant.

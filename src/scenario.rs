@@ -1302,37 +1302,142 @@ pub fn parse(text: &str, file: &str) -> Result<ScenarioFile, ScenarioError> {
 /// fields, and values of the wrong type or unit.
 pub fn parse_as<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, ScenarioError> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| ScenarioError {
-        file: file.into(),
-        position: Some((e.span.start.line, e.span.start.col)),
-        path: String::new(),
-        message: e.code.to_string(),
-    })?;
+    let mut de =
+        ron::Deserializer::from_str_with_options(text, &options).map_err(|e| syntax_error(file, text, "", e))?;
     let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match parsed {
         Ok(s) => {
-            de.end().map_err(|code| {
-                let e = de.span_error(code);
-                ScenarioError {
-                    file: file.into(),
-                    position: Some((e.span.start.line, e.span.start.col)),
-                    path: String::new(),
-                    message: e.code.to_string(),
-                }
-            })?;
+            de.end().map_err(|code| syntax_error(file, text, "", de.span_error(code)))?;
             Ok(s)
         }
         Err(err) => {
             let path = err.path().to_string();
             let spanned = de.span_error(err.into_inner());
-            Err(ScenarioError {
-                file: file.into(),
-                position: Some((spanned.span.start.line, spanned.span.start.col)),
-                path: if path == "." { String::new() } else { path },
-                message: spanned.code.to_string(),
-            })
+            Err(syntax_error(file, text, &path, spanned))
         }
     }
+}
+
+/// The error `e` that reading `text` met at field `path` (as `serde_path_to_error` writes it, `?`
+/// standing for a field not yet named), said where RON's own words mislead: a missing or repeated
+/// field joins the path; a fractional number where an integer goes is named with its field (RON stops at its
+/// `.` and expects a comma); text that ends early names the bracket or string left open.
+fn syntax_error(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> ScenarioError {
+    let mut position = (e.span.start.line, e.span.start.col);
+    let mut path: Vec<&str> = path.split('.').filter(|s| !s.is_empty() && *s != "?").collect();
+    let mut message = e.code.to_string();
+    match &e.code {
+        ron::Error::MissingStructField { field, .. } | ron::Error::DuplicateStructField { field, .. } => {
+            path.push(field)
+        }
+        ron::Error::Eof => {
+            if let Some((what, at)) = unclosed(text) {
+                let (line, col) = char_line_col(text, at);
+                message = format!("{message}: the {what} at {line}:{col} is never closed");
+            }
+        }
+        ron::Error::ExpectedComma | ron::Error::ExpectedStructLikeEnd | ron::Error::ExpectedArrayEnd => {
+            if let Some((start, number, field)) = byte_offset(text, position).and_then(|at| fraction_at(text, at)) {
+                position = char_line_col(text, start);
+                path.extend(field);
+                message = format!("`{number}` is not a whole number, and this takes an integer");
+            }
+        }
+        _ => {}
+    }
+    ScenarioError { file: file.into(), position: Some(position), path: path.join("."), message }
+}
+
+/// Byte offset of 1-based (line, column in characters) in `text`, as RON counts them.
+fn byte_offset(text: &str, (line, col): (usize, usize)) -> Option<usize> {
+    let start = match line {
+        0 => return None,
+        1 => 0,
+        _ => text.match_indices('\n').nth(line - 2)?.0 + 1,
+    };
+    text[start..].char_indices().map(|(i, _)| start + i).chain([text.len()]).nth(col.checked_sub(1)?)
+}
+
+/// 1-based (line, column in characters) of byte `offset` in `text`, as RON counts them.
+fn char_line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
+}
+
+/// If a number with a fraction or exponent has its `.`, `e` or `E` at byte `at` (where RON, reading
+/// an integer, stopped): its start, its text and the field it is the value of (if written `field: n`).
+fn fraction_at(text: &str, at: usize) -> Option<(usize, &str, Option<&str>)> {
+    let b = text.as_bytes();
+    let digit_before = at > 0 && b[at - 1].is_ascii_digit();
+    if !(digit_before && matches!(b.get(at), Some(b'.' | b'e' | b'E'))) {
+        return None;
+    }
+    let is_number = |c: u8| c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'e' | b'E' | b'+' | b'-');
+    let mut start = at;
+    while start > 0 && (b[start - 1].is_ascii_digit() || matches!(b[start - 1], b'_' | b'+' | b'-')) {
+        start -= 1;
+    }
+    let end = at + b[at..].iter().take_while(|&&c| is_number(c)).count();
+    let before = text[..start].trim_end();
+    let field = before.strip_suffix(':').map(|f| {
+        let f = f.trim_end();
+        &f[f.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len()..]
+    });
+    Some((start, &text[start..end], field.filter(|f| !f.is_empty())))
+}
+
+/// The innermost bracket (`(`, `[`, `{`), string or block comment that `text` leaves open, as (what,
+/// byte offset), skipping strings and comments.
+fn unclosed(text: &str) -> Option<(String, usize)> {
+    let b = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= b.len() {
+                    return Some(("string".into(), start));
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let (start, mut depth) = (i, 0usize);
+                while i < b.len() {
+                    if b[i..].starts_with(b"/*") {
+                        depth += 1;
+                        i += 1;
+                    } else if b[i..].starts_with(b"*/") {
+                        depth -= 1;
+                        i += 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+                if depth > 0 {
+                    return Some(("comment".into(), start));
+                }
+            }
+            b'(' | b'[' | b'{' => open.push(i),
+            b')' | b']' | b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.last().map(|&o| (format!("`{}`", b[o] as char), o))
 }
 
 /// Writes `file` as RON that [`parse`] reads back to a value equal to `file`, as a scenario is
@@ -1519,6 +1624,22 @@ impl DataDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where RON's own words mislead, the error names the field and what is wrong.
+    #[test]
+    fn syntax_errors_name_the_field_and_what_is_left_open() {
+        let e = parse("(name: \"x\", seed: 1.5)", "f").unwrap_err();
+        assert_eq!((e.position, e.path.as_str()), (Some((1, 19)), "seed"), "{e}");
+        assert!(e.message.contains("`1.5` is not a whole number"), "{e}");
+        let e = parse("(\n  name: \"x\",\n  seed: 1,\n", "f").unwrap_err();
+        assert!(e.message.contains("the `(` at 1:1 is never closed"), "{e}");
+        let e = parse("(name: \"µ\", seed: 1)", "f").unwrap_err();
+        assert_eq!(e.path, "platform", "a missing field joins the path: {e}");
+        let e = parse("(name: \"x\", seed: 1, seed: 2)", "f").unwrap_err();
+        assert_eq!(e.path, "seed", "so does a repeated one: {e}");
+        let e = parse("(name: \"x\", seed: 1 platform: ())", "f").unwrap_err();
+        assert!(!e.path.contains('?'), "{e}");
+    }
 
     #[test]
     fn locate_follows_nesting() {

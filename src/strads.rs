@@ -168,6 +168,17 @@ pub fn prepare(
             }
             if dataset == "synthetic" {
                 let cfg = synthetic_config(synthetic.as_ref().cloned().unwrap_or_default(), seed);
+                let nonzeros = cfg.features as u64 * cfg.support as u64;
+                if (cfg.samples as u64).max(nonzeros) > crate::run::MAX_SYNTHETIC_VALUES {
+                    return Err(err(
+                        "workload.Lasso.synthetic",
+                        format!(
+                            "{} samples and {nonzeros} non-zeros (features × support): at most {} of each",
+                            cfg.samples,
+                            crate::run::MAX_SYNTHETIC_VALUES
+                        ),
+                    ));
+                }
                 let design =
                     SparseDesign::synthetic(&cfg).map_err(|e| err("workload.Lasso.synthetic", e.to_string()))?;
                 StradsData::Design(Arc::new(design))
@@ -262,6 +273,7 @@ pub fn prepare(
             target_objective: None,
             network_model: network_model_of(&file.platform),
             path_selection: path_selection_of(&file.platform),
+            audit: false,
         };
         if config.rounds == 0 {
             return Err(verr("rounds", "must be at least 1".into()));
@@ -276,6 +288,10 @@ pub fn prepare(
                 VariantPlatformError::File(path, m) => err(&path, m),
             })?;
         let workers = vdeployment.workers.len();
+        if let Some(m) = crate::run::straggler_worker_problem(&stragglers, workers) {
+            let field = "stragglers.Persistent.workers";
+            return Err(if v.stragglers.is_some() { verr(field, m) } else { err(field, m) });
+        }
         let sched = v.scheduler.clone().or_else(|| scheduler.clone());
         let program_error = |e: workloads::ProgramError, overridden: &dyn Fn(&str) -> Option<&'static str>| match e {
             workloads::ProgramError::InvalidConfig { field, message } => match overridden(field) {

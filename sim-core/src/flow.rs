@@ -26,6 +26,11 @@
 //! flow's rate is bounded by its route's slowest link and by the TCP window, γ / (2 · latency);
 //! with cross-traffic on, each flow also consumes 5 % of its rate on its reverse route (the ACKs);
 //! the latency phase lasts latency × latency-factor and bytes progress at rate × bandwidth-factor.
+//!
+//! **Audit** ([`NetworkAudit`], [`FlowNetwork::audit`]): the network always counts flows and bytes
+//! started, completed and failed, and the processed occurrences whose time was earlier than the one
+//! before (a clock going backwards); with [`FlowNetwork::set_audit`] it also checks every rate
+//! allocation against every link's capacity. Invariant checks (the swarm test) read it; reports do not.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
@@ -129,6 +134,118 @@ pub struct SolverStats {
     pub full_solves: u64,
     /// Flows whose rate was recomputed, summed over solves.
     pub flows_resolved: u64,
+}
+
+/// What a [`FlowNetwork`] has done, for invariant checks: flows and bytes in and out, the clock's
+/// monotonicity and (with [`FlowNetwork::set_audit`]) the worst link overload. Runs return it
+/// (e.g. `PsRun::network_audit`) so that tests can check their invariants; reports never show it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NetworkAudit {
+    /// Flows started.
+    pub flows_started: u64,
+    /// Flows that delivered all their bytes.
+    pub flows_completed: u64,
+    /// Flows that ended without delivering their bytes. Always 0: nothing fails yet (fault
+    /// injection will add failures).
+    pub flows_failed: u64,
+    /// Flows started and neither completed nor failed when the audit was taken, counted from the
+    /// network's live flow slots (not from the counters above).
+    pub flows_in_flight: u64,
+    /// Bytes of every flow started [bytes].
+    pub bytes_injected: u64,
+    /// Bytes of completed flows [bytes].
+    pub bytes_delivered: u64,
+    /// Bytes of failed flows, whole flows [bytes]. Always 0 (see [`Self::flows_failed`]).
+    pub bytes_failed: u64,
+    /// Bytes of the flows in flight, whole flows whatever they have sent so far [bytes].
+    pub bytes_in_flight: u64,
+    /// Times a clock went backwards: a flow started or an occurrence (latency end, completion,
+    /// link change) processed at a time earlier than the previous one. A run's audit adds its
+    /// engine's regressions ([`crate::Simulation::time_regressions`]). Must be 0.
+    pub time_regressions: u64,
+    /// Rate allocations checked against link capacities: one per re-solve while auditing, 0 when
+    /// the audit is off.
+    pub allocations_checked: u64,
+    /// The largest link overload of a checked allocation (dimensionless): the maximum over checked
+    /// allocations and loaded links of load / capacity − 1, the load being the sum of the rates
+    /// (shared values × coefficients) of the flows crossing the link. At most 0 when no link is
+    /// ever above capacity; −1 when nothing was checked; +∞ for a load on a link that is down or a
+    /// rate that is not a number.
+    pub max_link_overload: f64,
+}
+
+impl Default for NetworkAudit {
+    fn default() -> Self {
+        NetworkAudit {
+            flows_started: 0,
+            flows_completed: 0,
+            flows_failed: 0,
+            flows_in_flight: 0,
+            bytes_injected: 0,
+            bytes_delivered: 0,
+            bytes_failed: 0,
+            bytes_in_flight: 0,
+            time_regressions: 0,
+            allocations_checked: 0,
+            max_link_overload: -1.0,
+        }
+    }
+}
+
+impl NetworkAudit {
+    /// Relative tolerance of the capacity check: floating-point residue of the sharing arithmetic.
+    pub const OVERLOAD_TOLERANCE: f64 = 1e-9;
+
+    /// Adds `other` (another network of the same run, e.g. a collective timed in isolation):
+    /// counters add, the worst overload is kept.
+    pub fn merge(&mut self, other: &NetworkAudit) {
+        self.flows_started += other.flows_started;
+        self.flows_completed += other.flows_completed;
+        self.flows_failed += other.flows_failed;
+        self.flows_in_flight += other.flows_in_flight;
+        self.bytes_injected += other.bytes_injected;
+        self.bytes_delivered += other.bytes_delivered;
+        self.bytes_failed += other.bytes_failed;
+        self.bytes_in_flight += other.bytes_in_flight;
+        self.time_regressions += other.time_regressions;
+        self.allocations_checked += other.allocations_checked;
+        self.max_link_overload = self.max_link_overload.max(other.max_link_overload);
+    }
+
+    /// Checks the network's invariants: every flow started is completed, failed or in flight, and
+    /// so is every byte; no clock went backwards; no checked allocation put a link above its
+    /// capacity by more than [`Self::OVERLOAD_TOLERANCE`].
+    ///
+    /// # Errors
+    /// A description of every broken invariant.
+    pub fn check(&self) -> Result<(), String> {
+        let mut broken = Vec::new();
+        let flows = self.flows_completed + self.flows_failed + self.flows_in_flight;
+        if self.flows_started != flows {
+            broken.push(format!(
+                "{} flows started, {} completed + {} failed + {} in flight = {flows}",
+                self.flows_started, self.flows_completed, self.flows_failed, self.flows_in_flight
+            ));
+        }
+        let bytes = self.bytes_delivered + self.bytes_failed + self.bytes_in_flight;
+        if self.bytes_injected != bytes {
+            broken.push(format!(
+                "{} bytes injected, {} delivered + {} failed + {} in flight = {bytes}",
+                self.bytes_injected, self.bytes_delivered, self.bytes_failed, self.bytes_in_flight
+            ));
+        }
+        if self.time_regressions != 0 {
+            broken.push(format!("the clock went backwards {} times", self.time_regressions));
+        }
+        if self.max_link_overload.is_nan() || self.max_link_overload > Self::OVERLOAD_TOLERANCE {
+            broken.push(format!("a link carried {:+e} of its capacity too much", self.max_link_overload));
+        }
+        if broken.is_empty() {
+            Ok(())
+        } else {
+            Err(broken.join("; "))
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,6 +363,12 @@ pub struct FlowNetwork {
     dirty: Vec<u32>,
     stats: SolverStats,
     scratch: Scratch,
+    /// Counters of [`NetworkAudit`] (its in-flight fields are filled in by [`Self::audit`]).
+    audit: NetworkAudit,
+    /// Whether every allocation is checked against link capacities ([`Self::set_audit`]).
+    auditing: bool,
+    /// Time of the latest flow start or processed occurrence, for [`NetworkAudit::time_regressions`].
+    last_seen: SimTime,
 }
 
 /// Reusable buffers of the solver, so a re-solve allocates nothing in the steady state.
@@ -267,6 +390,8 @@ struct Scratch {
     /// Filling heap of flow bounds, kept to reuse its allocation.
     bounded: BinaryHeap<Reverse<Share>>,
     new_rate: Vec<f64>,
+    /// Load of each capacity owner [bytes/s], for the audit's capacity check.
+    load: Vec<f64>,
 }
 
 impl Scratch {
@@ -337,6 +462,9 @@ impl FlowNetwork {
             dirty: Vec::new(),
             stats: SolverStats::default(),
             scratch: Scratch { link_epoch: vec![0; n], link_local: vec![0; n], ..Scratch::default() },
+            audit: NetworkAudit::default(),
+            auditing: false,
+            last_seen: SimTime::ZERO,
         }
     }
 
@@ -354,6 +482,9 @@ impl FlowNetwork {
     /// or completion (see [`Self::next_time`]).
     pub fn start(&mut self, now: SimTime, route: &Route, bytes: u64, tag: u64) -> FlowId {
         self.sync(now);
+        self.observe(now);
+        self.audit.flows_started += 1;
+        self.audit.bytes_injected += bytes;
         let id = FlowId(self.next_id);
         self.next_id += 1;
         let p = self.params;
@@ -455,6 +586,7 @@ impl FlowNetwork {
                 break;
             }
             self.link_events.pop();
+            self.observe(at);
             self.apply_link_state(link as usize, up);
         }
         let mut done = Vec::new();
@@ -467,6 +599,7 @@ impl FlowNetwork {
                 self.stale = self.stale.saturating_sub(1);
                 continue;
             }
+            self.observe(et);
             let flow = &mut self.flows[slot as usize];
             match flow.phase {
                 Phase::Latency if flow.bytes > 0 && !flow.links.is_empty() => {
@@ -499,6 +632,7 @@ impl FlowNetwork {
     /// As [`Self::start`] for `now`.
     pub fn set_link_up(&mut self, now: SimTime, link: crate::LinkId, up: bool) {
         self.sync(now);
+        self.observe(now);
         self.apply_link_state(link.index(), up);
     }
 
@@ -546,6 +680,23 @@ impl FlowNetwork {
         self.stats
     }
 
+    /// Turns the capacity audit on or off (off by default): while on, every rate allocation is
+    /// checked against every link's capacity ([`NetworkAudit::max_link_overload`]), at the cost of
+    /// a pass over the links of every sending flow per re-solve. The counters are always kept.
+    pub fn set_audit(&mut self, on: bool) {
+        self.auditing = on;
+    }
+
+    /// The audit so far (see [`NetworkAudit`]); its in-flight figures are the flows live now.
+    pub fn audit(&self) -> NetworkAudit {
+        let mut a = self.audit;
+        for f in self.flows.iter().filter(|f| f.live) {
+            a.flows_in_flight += 1;
+            a.bytes_in_flight += f.bytes;
+        }
+        a
+    }
+
     /// Number of flows started and not yet finished.
     pub fn active(&self) -> usize {
         self.flows.len() - self.free.len()
@@ -578,6 +729,16 @@ impl FlowNetwork {
             }
         }
         Ok(())
+    }
+
+    /// Records that the network acted at `t`, counting a regression if `t` is before the previous
+    /// action (a comparison: cheap enough to keep always on).
+    fn observe(&mut self, t: SimTime) {
+        if t < self.last_seen {
+            self.audit.time_regressions += 1;
+        } else {
+            self.last_seen = t;
+        }
     }
 
     fn is_current(&self, slot: u32, seq: u64) -> bool {
@@ -631,6 +792,8 @@ impl FlowNetwork {
         let flow = &mut self.flows[slot as usize];
         debug_assert!(flow.live);
         flow.live = false;
+        self.audit.flows_completed += 1;
+        self.audit.bytes_delivered += flow.bytes;
         for &l in &flow.links {
             self.link_bytes[l as usize] += flow.bytes;
         }
@@ -673,9 +836,36 @@ impl FlowNetwork {
             }
         }
         self.fill(&mut s);
+        if self.auditing {
+            self.audit_capacity(&mut s);
+        }
         self.scratch = s;
         self.dirty = dirty;
         self.dirty.clear();
+    }
+
+    /// Checks the allocation just made against every link's capacity, over all sending flows (not
+    /// only the re-solved component, so a flaw in the incremental solve shows too), and records the
+    /// worst overload in the audit.
+    fn audit_capacity(&mut self, s: &mut Scratch) {
+        s.load.clear();
+        s.load.resize(self.capacity.len(), 0.0);
+        for f in self.flows.iter().filter(|f| f.live && f.phase == Phase::Sending) {
+            for h in &f.hops {
+                s.load[h.owner as usize] += f.value * h.coeff;
+            }
+        }
+        let mut worst = self.audit.max_link_overload;
+        for (&load, &capacity) in s.load.iter().zip(&self.capacity) {
+            if load == 0.0 {
+                continue;
+            }
+            let over = if capacity > 0.0 { load / capacity - 1.0 } else { f64::INFINITY };
+            // A NaN rate makes the ratio NaN, which `max` would drop: count it as infinite.
+            worst = worst.max(if over.is_nan() { f64::INFINITY } else { over });
+        }
+        self.audit.max_link_overload = worst;
+        self.audit.allocations_checked += 1;
     }
 
     /// Collects the component reachable from `dirty` into `s.comp_links` / `s.comp_flows`; returns
@@ -1015,6 +1205,46 @@ mod tests {
             }
         }
         assert!(net.events.len() < 400, "{} heap entries for 100 live flows", net.events.len());
+    }
+
+    /// The audit counts flows and bytes in and out (in flight mid-run, none after), checks every
+    /// allocation only when asked, and finds no overload and no clock regression.
+    #[test]
+    fn audit_counts_flows_and_bytes_and_checks_capacity_when_on() {
+        let (p, _) = chain(&[1_000_000_000, 500_000_000], SimDuration::from_ns(100));
+        for on in [false, true] {
+            let mut net = FlowNetwork::with_model(&p, NetworkModel::Cm02);
+            net.set_audit(on);
+            net.start(SimTime::ZERO, &route_of(&p, &[0, 2]), 3_000_000, 0);
+            net.start(SimTime::ZERO, &route_of(&p, &[0]), 1_000_000, 1);
+            net.start(SimTime(5), &Route::default(), 7, 2);
+            let a = net.audit();
+            assert_eq!(
+                (a.flows_started, a.flows_in_flight, a.bytes_injected, a.bytes_in_flight),
+                (3, 3, 4_000_007, 4_000_007)
+            );
+            assert_eq!(drain(&mut net).len(), 3);
+            let a = net.audit();
+            assert_eq!(
+                (a.flows_completed, a.flows_in_flight, a.bytes_delivered, a.bytes_in_flight),
+                (3, 0, 4_000_007, 0)
+            );
+            assert_eq!((a.flows_failed, a.bytes_failed, a.time_regressions), (0, 0, 0));
+            a.check().unwrap();
+            if on {
+                assert!(a.allocations_checked > 0);
+                // The 500 MB/s link is saturated by the one flow crossing it (CM02's ACKs load the
+                // reverse links only).
+                assert!(a.max_link_overload.abs() < 1e-9, "{a:?}");
+            } else {
+                assert_eq!((a.allocations_checked, a.max_link_overload), (0, -1.0));
+            }
+        }
+        let mut broken =
+            NetworkAudit { flows_started: 2, flows_completed: 1, max_link_overload: 0.5, ..NetworkAudit::default() };
+        broken.merge(&NetworkAudit { time_regressions: 1, ..NetworkAudit::default() });
+        let e = broken.check().unwrap_err();
+        assert!(e.contains("2 flows started") && e.contains("backwards 1 times") && e.contains("capacity"), "{e}");
     }
 
     /// A zero-byte flow completes after the route latency; a flow on an empty route at once.

@@ -299,3 +299,37 @@ fn the_same_run_is_identical() {
         assert_eq!(d.compute.0 + d.communication.0 + d.bubble.0, a.iteration_time.0, "rank {}", d.rank);
     }
 }
+
+/// Regression (found by the swarm test): a hierarchical all-reduce whose groups do not split the
+/// data-parallel or tensor-parallel group is a configuration error of `check_iteration`, not a
+/// failure in the middle of the run; where the algorithm is not used it is not an error.
+#[test]
+fn hierarchical_all_reduce_groups_must_split_the_groups_they_run_over() {
+    use sim_core::collective::AllReduceAlgorithm;
+    use sim_core::training::check_iteration;
+    let platform = star(6, 1 << 30, SimDuration::ZERO, 1 << 40);
+    let hierarchical = |d, t, group_size| {
+        let mut c = TrainingConfig::new(Parallelism { data: d, tensor: t, pipeline: 1 }, 1);
+        c.all_reduce = AllReduceAlgorithm::Hierarchical { group_size };
+        c
+    };
+    let dense = job(vec![layer(0, 1e6, 1_000)], 6);
+    let err = check_iteration(&platform, &dense, &hierarchical(3, 1, 2)).unwrap_err();
+    assert_eq!(err, TrainingError::AllReduceGroups { group: "data-parallel", ranks: 3, group_size: 2 });
+    let config = hierarchical(3, 1, 3);
+    check_iteration(&platform, &dense, &config).unwrap();
+    run(&platform, &dense, &config);
+    // ZeRO reduce-scatters the gradients: no all-reduce over the 3 replicas.
+    let mut zero = hierarchical(3, 1, 2);
+    zero.zero = ZeroStage::Optimizer;
+    run(&platform, &dense, &zero);
+    // Tensor-parallel all-reduces over 2 ranks cannot form groups of 4 (data-parallel 1 has none).
+    let mut tp = layer(0, 1e6, 1_000);
+    tp.forward_collectives = vec![LayerCollective { kind: CollectiveKind::AllReduce, bytes: 64.0 }];
+    let tp_job = job(vec![tp], 2);
+    let err = check_iteration(&platform, &tp_job, &hierarchical(1, 2, 4)).unwrap_err();
+    assert_eq!(err, TrainingError::AllReduceGroups { group: "tensor-parallel", ranks: 2, group_size: 4 });
+    let mut sequence_parallel = hierarchical(1, 2, 4);
+    sequence_parallel.sequence_parallel = true;
+    run(&platform, &tp_job, &sequence_parallel);
+}

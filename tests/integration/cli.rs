@@ -148,133 +148,186 @@ fn every_scenario_validates() {
     assert!(checked >= 3);
 }
 
-/// Malformed or inconsistent scenarios: exit code 2, `file:line:col: field.path: message`, no
-/// panic, and an existing output directory left exactly as it was.
-#[test]
-fn bad_scenarios_are_reported_with_position_and_field() {
-    let cases: &[(&str, &str, &str)] = &[
-        (
-            "unknown_field.ron",
-            "18:13: platform.topology.FatTree.hosts_per_spine:",
-            "Unexpected field named `hosts_per_spine`",
-        ),
-        ("wrong_unit.ron", "19:37: platform.topology.FatTree.host_link.bandwidth:", "unknown unit \"Gb\""),
-        ("missing_unit.ron", "19:57: platform.topology.FatTree.host_link.latency:", "has no unit"),
-        ("unit_of_wrong_kind.ron", "12:32: platform.host.memory_bandwidth:", "unknown unit \"GB\""),
-        ("missing_data_file.ron", "26:9: workload.LogisticRegression.dataset:", "cannot read data file"),
-        ("too_few_hosts.ron", "36:18: deployment.workers:", "need 22 hosts"),
-        ("duplicate_variant.ron", "42:10: variants[2].name:", "used by an earlier variant"),
-        ("bad_straggler_trace.ron", "37:5: stragglers:", "job 9 does not exist"),
-        ("unknown_consistency.ron", "41:39: variants[1].consistency:", "Unexpected variant named `Stale`"),
-        ("negative_count.ron", "18:22: platform.topology.FatTree.spines:", "out of bounds"),
-        ("negative_learning_rate.ron", "28:9: workload.LogisticRegression.learning_rate:", "must be positive"),
-        ("variant_batch_too_large.ron", "42:45: variants[2].batch_size:", "exceeds the smallest worker partition"),
-        ("gaia_async.ron", "19:44: variants[1].asp:", "needs a bounded consistency"),
-        ("gaia_unequal_shards.ron", "19:42: variants[1].asp:", "same number (≥ 1) of shards in every data center"),
-        ("label_skew_out_of_range.ron", "19:26: variants[1].label_skew:", "skew 1.5 is not in [0, 1]"),
-        ("strads_two_schedulers.ron", "11:30: deployment.servers:", "exactly one scheduler node"),
-        ("strads_scheduler_for_lda.ron", "10:33: runtime.Strads.scheduler:", "only Lasso takes a scheduler"),
-        ("strads_lambda_twice.ron", "9:56: workload.Lasso.lambda_ratio:", "either lambda or lambda_ratio"),
-        ("strads_variant_consistency.ron", "14:23: variants[1].consistency:", "not a Strads setting"),
-        (
-            "unknown_link_preset.ron",
-            "11:25: platform.topology.FatTree.host_link.preset:",
-            "unknown network preset `ib-xdr`; valid names: ib-hdr, ib-ndr, eth-100g, eth-400g",
-        ),
-        (
-            "missing_link_latency.ron",
-            "9:13: platform.topology.Star.link.latency:",
-            "required unless the link names a catalogue network preset",
-        ),
-        (
-            "unknown_ocs_preset.ron",
-            "9:19: platform.topology.CircuitSwitched.ocs.preset:",
-            "unknown optical circuit switch preset `rotor`; valid names: mems, us-ocs, sip-microring",
-        ),
-        (
-            "ocs_variant_unknown_preset.ron",
-            "20:30: variants[1].ocs.preset:",
-            "unknown optical circuit switch preset `microsecond`",
-        ),
-        (
-            "ocs_phase_exceeds_ports.ron",
-            "20:14: workload.CollectivePhases.phases[1].circuits:",
-            "GPU 0 needs 16 optical ports (4 neighbours × 4 ports each) but its chiplets have 8",
-        ),
-        (
-            "ocs_phase_bad_collective.ron",
-            "18:40: workload.CollectivePhases.phases[1].collective:",
-            "root 16 is not one of the 16 ranks",
-        ),
-        (
-            "ocs_phase_unknown_shape.ron",
-            "18:24: workload.CollectivePhases.phases[1].circuits:",
-            "Unexpected variant named `Hypercube`",
-        ),
-        (
-            "ocs_phases_need_circuit_switch.ron",
-            "7:9: platform.topology:",
-            "a CollectivePhases workload runs on a CircuitSwitched topology",
-        ),
-        (
-            "dnn_out_of_memory.ron",
-            "10:9: runtime.Training.split:",
-            "does not fit: GPU node0/gpu0 (rank 0) needs 2609.20 GiB but holds 74.51 GiB (weights 325.25 GiB",
-        ),
-        (
-            "dnn_variant_out_of_memory.ron",
-            "12:23: variants[1].split:",
-            "does not fit: GPU node0/gpu0 (rank 0) needs 102.94 GiB but holds 74.51 GiB",
-        ),
-        (
-            "dnn_two_model_sources.ron",
-            "7:40: workload.Dnn.hf_config:",
-            "give exactly one of model, hf_config and astra (given: model, hf_config)",
-        ),
-        ("dnn_unknown_model.ron", "7:19: workload.Dnn.model:", "no model \"gpt-5\" in the zoo (known: llama-2-7b"),
-        (
-            "dnn_batch_not_divisible.ron",
-            "8:34: workload.Dnn.global_batch:",
-            "global batch 100 is not a positive multiple of data-parallel degree 8 × micro-batch size 1",
-        ),
-        (
-            "dnn_too_few_gpus.ron",
-            "9:23: runtime.Training.split:",
-            "the split needs 32 GPUs (data × tensor × pipeline) but the platform has 8",
-        ),
-        (
-            "dnn_training_runtime_for_logreg.ron",
-            "9:5: runtime:",
-            "a Training runtime trains a Dnn workload; this is LogisticRegression",
-        ),
-        ("dnn_variant_consistency.ron", "11:27: variants[1].consistency:", "not a Training setting"),
-        (
-            "dnn_sequence_for_resnet.ron",
-            "8:57: workload.Dnn.sequence:",
-            "resnet50 is not a transformer: it has no sequence length",
-        ),
-        (
-            "dnn_unknown_device.ron",
-            "11:61: runtime.Training.devices[3]:",
-            "\"node0/gpu9\" is not a node of the platform (hosts: node0/gpu0, node0/gpu1, node0/gpu2, node0/gpu3, … \
-             (8 in all))",
-        ),
-        (
-            "dnn_duplicate_device.ron",
-            "12:25: variants[1].devices:",
-            "variant \"twice\": device node0/gpu1 is listed twice",
-        ),
-        ("dnn_placement_zero_budget.ron", "10:32: placement.budget:", "must be at least 1 simulator evaluation"),
-        ("place_co_design_electrical.ron", "8:28: placement.co_design:", "and no variant runs on one"),
-        ("placement_for_parameter_server.ron", "13:5: placement:", "only used by Dnn workloads"),
-    ];
+/// The catalogue of malformed or inconsistent scenarios (`tests/bad_scenarios/`) run with `clustersim
+/// run`: (file, `line:col: field.path:` after the file name, part of the message).
+const BAD_RUN: &[(&str, &str, &str)] = &[
+    (
+        "unknown_field.ron",
+        "18:13: platform.topology.FatTree.hosts_per_spine:",
+        "Unexpected field named `hosts_per_spine`",
+    ),
+    ("wrong_unit.ron", "19:37: platform.topology.FatTree.host_link.bandwidth:", "unknown unit \"Gb\""),
+    ("missing_unit.ron", "19:57: platform.topology.FatTree.host_link.latency:", "has no unit"),
+    ("unit_of_wrong_kind.ron", "12:32: platform.host.memory_bandwidth:", "unknown unit \"GB\""),
+    ("missing_data_file.ron", "26:9: workload.LogisticRegression.dataset:", "cannot read data file"),
+    ("too_few_hosts.ron", "36:18: deployment.workers:", "need 22 hosts"),
+    ("duplicate_variant.ron", "42:10: variants[2].name:", "used by an earlier variant"),
+    ("bad_straggler_trace.ron", "37:5: stragglers:", "job 9 does not exist"),
+    ("unknown_consistency.ron", "41:39: variants[1].consistency:", "Unexpected variant named `Stale`"),
+    ("negative_count.ron", "18:22: platform.topology.FatTree.spines:", "out of bounds"),
+    ("negative_learning_rate.ron", "28:9: workload.LogisticRegression.learning_rate:", "must be positive"),
+    ("variant_batch_too_large.ron", "42:45: variants[2].batch_size:", "exceeds the smallest worker partition"),
+    ("gaia_async.ron", "19:44: variants[1].asp:", "needs a bounded consistency"),
+    ("gaia_unequal_shards.ron", "19:42: variants[1].asp:", "same number (≥ 1) of shards in every data center"),
+    ("label_skew_out_of_range.ron", "19:26: variants[1].label_skew:", "skew 1.5 is not in [0, 1]"),
+    ("strads_two_schedulers.ron", "11:30: deployment.servers:", "exactly one scheduler node"),
+    ("strads_scheduler_for_lda.ron", "10:33: runtime.Strads.scheduler:", "only Lasso takes a scheduler"),
+    ("strads_lambda_twice.ron", "9:56: workload.Lasso.lambda_ratio:", "either lambda or lambda_ratio"),
+    ("strads_variant_consistency.ron", "14:23: variants[1].consistency:", "not a Strads setting"),
+    (
+        "unknown_link_preset.ron",
+        "11:25: platform.topology.FatTree.host_link.preset:",
+        "unknown network preset `ib-xdr`; valid names: ib-hdr, ib-ndr, eth-100g, eth-400g",
+    ),
+    (
+        "missing_link_latency.ron",
+        "9:13: platform.topology.Star.link.latency:",
+        "required unless the link names a catalogue network preset",
+    ),
+    (
+        "unknown_ocs_preset.ron",
+        "9:19: platform.topology.CircuitSwitched.ocs.preset:",
+        "unknown optical circuit switch preset `rotor`; valid names: mems, us-ocs, sip-microring",
+    ),
+    (
+        "ocs_variant_unknown_preset.ron",
+        "20:30: variants[1].ocs.preset:",
+        "unknown optical circuit switch preset `microsecond`",
+    ),
+    (
+        "ocs_phase_exceeds_ports.ron",
+        "20:14: workload.CollectivePhases.phases[1].circuits:",
+        "GPU 0 needs 16 optical ports (4 neighbours × 4 ports each) but its chiplets have 8",
+    ),
+    (
+        "ocs_phase_bad_collective.ron",
+        "18:40: workload.CollectivePhases.phases[1].collective:",
+        "root 16 is not one of the 16 ranks",
+    ),
+    (
+        "ocs_phase_unknown_shape.ron",
+        "18:24: workload.CollectivePhases.phases[1].circuits:",
+        "Unexpected variant named `Hypercube`",
+    ),
+    (
+        "ocs_phases_need_circuit_switch.ron",
+        "7:9: platform.topology:",
+        "a CollectivePhases workload runs on a CircuitSwitched topology",
+    ),
+    (
+        "dnn_out_of_memory.ron",
+        "10:9: runtime.Training.split:",
+        "does not fit: GPU node0/gpu0 (rank 0) needs 2609.20 GiB but holds 74.51 GiB (weights 325.25 GiB",
+    ),
+    (
+        "dnn_variant_out_of_memory.ron",
+        "12:23: variants[1].split:",
+        "does not fit: GPU node0/gpu0 (rank 0) needs 102.94 GiB but holds 74.51 GiB",
+    ),
+    (
+        "dnn_two_model_sources.ron",
+        "7:40: workload.Dnn.hf_config:",
+        "give exactly one of model, hf_config and astra (given: model, hf_config)",
+    ),
+    ("dnn_unknown_model.ron", "7:19: workload.Dnn.model:", "no model \"gpt-5\" in the zoo (known: llama-2-7b"),
+    (
+        "dnn_batch_not_divisible.ron",
+        "8:34: workload.Dnn.global_batch:",
+        "global batch 100 is not a positive multiple of data-parallel degree 8 × micro-batch size 1",
+    ),
+    (
+        "dnn_too_few_gpus.ron",
+        "9:23: runtime.Training.split:",
+        "the split needs 32 GPUs (data × tensor × pipeline) but the platform has 8",
+    ),
+    (
+        "dnn_training_runtime_for_logreg.ron",
+        "9:5: runtime:",
+        "a Training runtime trains a Dnn workload; this is LogisticRegression",
+    ),
+    ("dnn_variant_consistency.ron", "11:27: variants[1].consistency:", "not a Training setting"),
+    (
+        "dnn_sequence_for_resnet.ron",
+        "8:57: workload.Dnn.sequence:",
+        "resnet50 is not a transformer: it has no sequence length",
+    ),
+    (
+        "dnn_unknown_device.ron",
+        "11:61: runtime.Training.devices[3]:",
+        "\"node0/gpu9\" is not a node of the platform (hosts: node0/gpu0, node0/gpu1, node0/gpu2, node0/gpu3, … \
+         (8 in all))",
+    ),
+    ("dnn_duplicate_device.ron", "12:25: variants[1].devices:", "variant \"twice\": device node0/gpu1 is listed twice"),
+    ("dnn_placement_zero_budget.ron", "10:32: placement.budget:", "must be at least 1 simulator evaluation"),
+    ("place_co_design_electrical.ron", "8:28: placement.co_design:", "and no variant runs on one"),
+    ("placement_for_parameter_server.ron", "13:5: placement:", "only used by Dnn workloads"),
+    // Quantities: a sign, a zero, a value beyond u64.
+    ("negative_size.ron", "6:63: platform.host.memory:", "size \"-64 GiB\" is negative"),
+    ("negative_duration.ron", "7:98: platform.topology.Star.switch_latency:", "duration \"-500 ns\" is negative"),
+    ("zero_bandwidth.ron", "7:53: platform.topology.Star.link.bandwidth:", "must be at least 1 byte/s"),
+    ("zero_compute_rate.ron", "6:23: platform.host.peak:", "must be at least 1 FLOP/s"),
+    ("quantity_too_large.ron", "7:53: platform.topology.Star.link.bandwidth:", "\"1e30 Gbps\" is too large"),
+    // Types and RON syntax.
+    ("string_for_number.ron", "7:30: platform.topology.Star.hosts:", "Expected integer"),
+    ("fraction_for_integer.ron", "7:31: platform.topology.Star.hosts:", "`4.5` is not a whole number"),
+    ("number_for_string.ron", "9:42: workload.LogisticRegression.dataset:", "Expected string"),
+    ("duplicate_field.ron", "7:34: platform.topology.Star.hosts:", "duplicate field named `hosts`"),
+    ("missing_required_field.ron", "11:1: seed:", "missing field named `seed`"),
+    (
+        "unclosed_paren.ron",
+        "7:80: platform.topology.Star.link.switch_latency:",
+        "Unexpected field named `switch_latency` in `LinkSpecFile`",
+    ),
+    // References to what does not exist.
+    ("unknown_gpu.ron", "6:16: platform.host.gpu:", "unknown GPU preset `rtx-4090`"),
+    ("dnn_unknown_node.ron", "5:34: platform.topology.DgxNode.node:", "unknown node preset `dgx-b200`"),
+    ("unknown_region.ron", "7:35: platform.topology.MultiDatacenter.regions:", "unknown region `aws:mars-1`"),
+    ("unknown_pop.ron", "7:49: platform.topology.TopologyZoo.data_centers:", "has no PoP `Atlantis`"),
+    ("circuit_unknown_gpu.ron", "8:13: platform.topology.OpticalFabric.shape:", "(3 ↔ 7): GPU index out of range"),
+    ("straggler_unknown_worker.ron", "12:28: stragglers.Persistent.workers:", "worker 5 does not exist"),
+    ("dnn_missing_hf_config.ron", "6:19: workload.Dnn.hf_config:", "no_such_model/config.json: No such file"),
+    // Duplicate names.
+    ("duplicate_region.ron", "7:35: platform.topology.MultiDatacenter.regions:", "listed more than once"),
+    // Values out of range, impossible shapes and placements.
+    ("efficiency_out_of_range.ron", "6:37: platform.host.efficiency:", "1.5 is outside (0, 1]"),
+    ("straggler_probability_above_one.ron", "12:5: stragglers:", "probability 1.5 is outside [0, 1]"),
+    ("kary_fat_tree_odd_k.ron", "8:13: platform.topology.KaryFatTree.k:", "needs an even switch radix"),
+    ("collective_too_many_ranks.ron", "9:73: workload.Collective.ranks:", "64 ranks on a platform of 16 hosts"),
+    ("collective_no_sizes.ron", "9:55: workload.Collective.sizes:", "give at least one message size"),
+    (
+        "dnn_stage_layers_mismatch.ron",
+        "7:72: runtime.Training.stage_layers:",
+        "34 layers cannot be split into 2 pipeline stages as [10, 10]",
+    ),
+    // Sizes that would not fit in memory: an error, not an allocation (found while fuzzing).
+    ("platform_too_large.ron", "7:24: platform.topology.Star.hosts:", "4000000000 hosts make the platform too large"),
+    ("fat_tree_too_large.ron", "7:27: platform.topology.FatTree.leaves:", "100000000 makes the platform too large"),
+    ("mf_synthetic_too_large.ron", "10:9: workload.MatrixFactorization.dataset:", "160000000000 ratings"),
+    ("lasso_synthetic_too_large.ron", "9:62: workload.Lasso.synthetic:", "80000000000 non-zeros"),
+    ("dnn_absurd_sequence.ron", "7:23: runtime.Training.split:", "does not fit: GPU node0/gpu0 (rank 0) needs"),
+];
+
+/// The catalogue's scenarios run with `clustersim place` (the placement search's own errors), as
+/// [`BAD_RUN`].
+const BAD_PLACE: &[(&str, &str, &str)] =
+    &[("place_fits_nowhere.ron", "7:23: runtime.Training.split:", "the job fits nowhere: of 10 splits")];
+
+/// Runs `clustersim <command> <bad scenario> --out <dir>/out` for each case, and checks: exit code 2,
+/// `error: file:line:col: field.path: message`, no panic, and the existing output directory left
+/// exactly as it was; `clustersim validate` (parse and plan only) reports the same first line.
+fn assert_bad_scenarios(command: &str, cases: &[(&str, &str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     std::fs::write(out_dir.join("summary.json"), "an earlier result").unwrap();
     for (file, position, message) in cases {
+        // Every entry names a line, a column and a field path.
+        let (line_col, field) = position.split_once(' ').unwrap_or_else(|| panic!("{file}: no field path"));
+        let numbers: Vec<&str> = line_col.trim_end_matches(':').split(':').collect();
+        assert!(numbers.len() == 2 && numbers.iter().all(|n| n.parse::<u32>().is_ok()), "{file}: {position}");
+        assert!(field.ends_with(':') && field.len() > 1 && !field.contains(' '), "{file}: {position}");
         let path: PathBuf = repo().join("tests/bad_scenarios").join(file);
-        let out = clustersim(&repo(), &["run", path.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], 1);
+        let out = clustersim(&repo(), &[command, path.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], 1);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
         let expected = format!("error: {}:{position}", path.display());
@@ -285,7 +338,46 @@ fn bad_scenarios_are_reported_with_position_and_field() {
         assert_eq!(entries, vec![std::ffi::OsString::from("out")], "{file}: nothing else is written beside the output");
         assert_eq!(std::fs::read_to_string(out_dir.join("summary.json")).unwrap(), "an earlier result", "{file}");
         assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1, "{file}");
+        if command == "run" {
+            let validated = clustersim(&repo(), &["validate", path.to_str().unwrap()], 1);
+            let v = String::from_utf8_lossy(&validated.stderr);
+            assert_eq!(validated.status.code(), Some(2), "{file}: validate: {v}");
+            assert_eq!(v.lines().next(), stderr.lines().next(), "{file}: validate and run disagree");
+        }
     }
+}
+
+/// Malformed or inconsistent scenarios: exit code 2, `file:line:col: field.path: message`, no
+/// panic, and an existing output directory left exactly as it was.
+#[test]
+fn bad_scenarios_are_reported_with_position_and_field() {
+    let cases = BAD_RUN;
+    assert_bad_scenarios("run", cases);
+}
+
+/// As [`bad_scenarios_are_reported_with_position_and_field`], for the placement search's errors.
+#[test]
+fn bad_placements_are_reported_with_position_and_field() {
+    assert_bad_scenarios("place", BAD_PLACE);
+}
+
+/// Every file of `tests/bad_scenarios/` is in [`BAD_RUN`] or [`BAD_PLACE`], once, and every entry
+/// is a file there: a new bad scenario cannot go unasserted.
+#[test]
+fn every_bad_scenario_is_asserted() {
+    let listed: Vec<&str> = BAD_RUN.iter().chain(BAD_PLACE).map(|c| c.0).collect();
+    let unique: std::collections::BTreeSet<&str> = listed.iter().copied().collect();
+    assert_eq!(unique.len(), listed.len(), "a file is listed twice");
+    let mut files: Vec<String> = std::fs::read_dir(repo().join("tests/bad_scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let unasserted: Vec<&String> = files.iter().filter(|f| !unique.contains(f.as_str())).collect();
+    assert!(unasserted.is_empty(), "in no table of tests/integration/cli.rs: {unasserted:?}");
+    let gone: Vec<&&str> = unique.iter().filter(|f| !files.iter().any(|g| g == **f)).collect();
+    assert!(gone.is_empty(), "listed but not in tests/bad_scenarios/: {gone:?}");
+    assert!(files.len() >= 50, "{} bad scenarios", files.len());
 }
 
 #[test]

@@ -5,12 +5,14 @@ mod astra;
 mod cli;
 mod dnn_devices;
 mod faults;
+mod fuzz_corpus;
 mod megatron;
 mod ocs;
 mod placement;
 mod programs;
 mod reproductions;
 mod strads;
+mod swarm;
 mod sweep;
 
 use std::path::PathBuf;

@@ -242,7 +242,7 @@ pub fn dgx_node(node: &NodePreset, nvswitch_latency: SimDuration) -> Result<Plat
 /// [`TopologyError::ZeroCount`] for a zero count; [`TopologyError::InvalidValue`] if `node.nics ≠ node.gpus`
 /// or `nics_per_leaf` does not divide `H`; [`TopologyError::InvalidRatio`] for a bad oversubscription;
 /// [`TopologyError::InvalidBandwidth`] for a zero rate or a spine bandwidth that rounds to 0;
-/// [`TopologyError::TooLarge`] beyond 2^32 nodes or links.
+/// [`TopologyError::TooLarge`] beyond [`crate::MAX_NODES`] nodes or [`crate::MAX_LINKS`] links.
 pub fn dgx_cluster(spec: &DgxClusterSpec) -> Result<Platform, TopologyError> {
     let spine_bw = spec.spine_bandwidth()?;
     let node = &spec.node;

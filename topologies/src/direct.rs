@@ -183,15 +183,24 @@ fn invalid(field: &'static str, value: impl Into<u64>, reason: &'static str) -> 
 /// # Errors
 /// [`TopologyError::InvalidValue`] for sides, GPU counts or degrees out of range and bad shifts;
 /// [`TopologyError::InvalidCircuit`] for an out-of-range, self or repeated circuit;
-/// [`TopologyError::NoSimpleFabric`] if random cycles keep colliding; [`TopologyError::TooLarge`] beyond 2^32
-/// GPUs.
+/// [`TopologyError::NoSimpleFabric`] if random cycles keep colliding; [`TopologyError::TooLarge`] beyond
+/// [`crate::MAX_NODES`] GPUs or [`crate::MAX_LINKS`] links, checked before any cable is made.
 ///
 /// # Complexity
 /// Time **O(E log E)** for `E` cables (duplicate checks in a `BTreeSet`); random fabrics redraw a colliding
 /// cycle, `O(n)` per draw.
 pub fn fabric_edges(shape: &FabricShape) -> Result<Vec<(u32, u32)>, TopologyError> {
-    if shape.gpus() > u64::from(u32::MAX) {
-        return Err(TopologyError::TooLarge { field: "shape", value: shape.gpus() });
+    let gpus = shape.gpus();
+    // Cables the shape makes (two links each); GPUs ≤ 2^20 keep the products within u64.
+    let cables = |gpus: u64| match shape {
+        FabricShape::Ring { .. } => gpus,
+        FabricShape::Torus2d { .. } => 2 * gpus,
+        FabricShape::Torus3d { .. } => 3 * gpus,
+        FabricShape::Permutations { degree, .. } => gpus * u64::from(degree / 2),
+        FabricShape::Circuits { circuits, .. } => circuits.len() as u64,
+    };
+    if gpus > crate::MAX_NODES || 2 * cables(gpus) > crate::MAX_LINKS {
+        return Err(TopologyError::TooLarge { field: "shape", value: gpus });
     }
     match shape {
         &FabricShape::Ring { gpus } => {

@@ -33,8 +33,8 @@ pub enum TopologyError {
         /// The rejected value [bytes/s], before rounding to whole bytes/s.
         value: f64,
     },
-    /// The platform would have more nodes or links than the 32-bit ids of `sim_core` can index.
-    #[error("`{field}` = {value} makes the platform too large (more than 2^32 nodes or links)")]
+    /// The platform would have more nodes than [`crate::MAX_NODES`] or links than [`crate::MAX_LINKS`].
+    #[error("`{field}` = {value} makes the platform too large (more than 2^20 nodes or 2^22 links)")]
     TooLarge {
         /// Spec field that drives the size.
         field: &'static str,

@@ -68,11 +68,17 @@ impl FatTreeSpec {
         }
         let hosts = u64::from(self.leaves) * u64::from(self.hosts_per_leaf);
         let nodes = hosts + u64::from(self.leaves) + u64::from(self.spines);
-        if nodes > u64::from(u32::MAX) {
-            return Err(TopologyError::TooLarge { field: "hosts_per_leaf", value: self.hosts_per_leaf.into() });
+        if nodes > crate::MAX_NODES {
+            // Blame the largest count: the one to lower.
+            let (field, value) =
+                [("leaves", self.leaves), ("hosts_per_leaf", self.hosts_per_leaf), ("spines", self.spines)]
+                    .into_iter()
+                    .max_by_key(|&(_, v)| v)
+                    .expect("three counts");
+            return Err(TopologyError::TooLarge { field, value: value.into() });
         }
         let links = 2 * (hosts + u64::from(self.leaves) * u64::from(self.spines));
-        if links > u64::from(u32::MAX) {
+        if links > crate::MAX_LINKS {
             return Err(TopologyError::TooLarge { field: "spines", value: self.spines.into() });
         }
         Ok(())
@@ -94,7 +100,7 @@ impl FatTreeSpec {
 /// equal-cost paths between two leaves.
 ///
 /// # Errors
-/// As [`FatTreeSpec::leaf_spine_bandwidth`], and [`TopologyError::TooLarge`] beyond 2^32 nodes or links.
+/// As [`FatTreeSpec::leaf_spine_bandwidth`], and [`TopologyError::TooLarge`] beyond [`crate::MAX_NODES`] nodes or [`crate::MAX_LINKS`] links.
 pub fn fat_tree(spec: &FatTreeSpec, device: &ComputeDevice) -> Result<Platform, TopologyError> {
     let uplink_bw = spec.leaf_spine_bandwidth()?;
     let uplink = LinkSpec::new(uplink_bw, spec.spine_link_latency);

@@ -106,17 +106,17 @@ impl PlatformGraph {
     /// [`TopologyError::Disconnected`] if the graph has more than one connected component (checked with
     /// `petgraph::algo::connected_components`); [`TopologyError::DuplicateName`] if two nodes share a
     /// name; [`TopologyError::InvalidCable`] for a self-loop, a zero bandwidth, or an asymmetric cable
-    /// marked half duplex; [`TopologyError::TooLarge`] beyond 2^32 nodes or links.
+    /// marked half duplex; [`TopologyError::TooLarge`] beyond [`crate::MAX_NODES`] nodes or [`crate::MAX_LINKS`] links.
     ///
     /// # Complexity
     /// Time **O(V log V + E)** (the name check is a `BTreeSet`).
     pub fn into_platform(self) -> Result<Platform, TopologyError> {
         let g = self.graph;
         let too_large = |field, n: usize| TopologyError::TooLarge { field, value: n as u64 };
-        if u32::try_from(g.node_count()).is_err() {
+        if g.node_count() as u64 > crate::MAX_NODES {
             return Err(too_large("nodes", g.node_count()));
         }
-        if g.edge_count().checked_mul(2).is_none_or(|links| u32::try_from(links).is_err()) {
+        if g.edge_count() as u64 > crate::MAX_LINKS / 2 {
             return Err(too_large("links", g.edge_count() * 2));
         }
         let components = connected_components(&g);

@@ -96,7 +96,7 @@ impl KaryFatTreeSpec {
 /// # Errors
 /// [`TopologyError::InvalidValue`] for an odd `k` or `k < 2`; [`TopologyError::InvalidRatio`] for a bad
 /// oversubscription; [`TopologyError::InvalidBandwidth`] for a zero host bandwidth or a fabric bandwidth that
-/// rounds to 0; [`TopologyError::TooLarge`] beyond 2^32 nodes or links.
+/// rounds to 0; [`TopologyError::TooLarge`] beyond [`crate::MAX_NODES`] nodes or [`crate::MAX_LINKS`] links.
 pub fn k_ary_fat_tree(spec: &KaryFatTreeSpec, device: &ComputeDevice) -> Result<Platform, TopologyError> {
     let fabric = LinkSpec::new(spec.fabric_bandwidth()?, spec.fabric_link_latency);
     let (k, h) = (spec.k as usize, spec.k as usize / 2);

@@ -78,6 +78,14 @@ mod star;
 pub mod topology_zoo;
 mod util;
 
+/// Most nodes (hosts and switches) a builder makes: far beyond any cluster simulated here (a k = 128
+/// fat-tree has 544 768), and small enough that the platform, its names and routing state fit in
+/// memory. Larger specs are [`TopologyError::TooLarge`], not an allocation of their size.
+pub const MAX_NODES: u64 = 1 << 20;
+
+/// Most directed links a builder makes (two per full-duplex cable); as [`MAX_NODES`].
+pub const MAX_LINKS: u64 = 1 << 22;
+
 pub use circuit_switched::{circuit_switched_fabric, CircuitSwitchedFabric, CircuitSwitchedSpec};
 pub use cloud_regions::WanPath;
 pub use co_design::{co_design, CircuitDesign, Demand};

@@ -68,7 +68,7 @@ pub fn multi_datacenter(spec: &MultiDcSpec, device: &ComputeDevice) -> Result<Pl
     let dcs = spec.regions.len() as u64;
     let nodes = dcs * (u64::from(spec.hosts_per_dc) + 1);
     let links = 2 * (dcs * u64::from(spec.hosts_per_dc) + dcs * (dcs - 1) / 2);
-    if nodes > u64::from(u32::MAX) || links > u64::from(u32::MAX) {
+    if nodes > crate::MAX_NODES || links > crate::MAX_LINKS {
         return Err(TopologyError::TooLarge { field: "hosts_per_dc", value: spec.hosts_per_dc.into() });
     }
     let mut index = BTreeMap::new();

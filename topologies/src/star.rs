@@ -14,7 +14,7 @@ use crate::PlatformGraph;
 /// A host-to-host route is 2 links and 1 switch hop: latency `2 · link.latency + switch_latency`.
 ///
 /// # Panics
-/// If `link.bandwidth` is 0, or `hosts` ≥ 2^31 (too many links for 32-bit ids).
+/// If `link.bandwidth` is 0, or `hosts` ≥ [`crate::MAX_NODES`] (a platform too large to build).
 pub fn star(hosts: u32, device: &ComputeDevice, link: &LinkSpec, switch_latency: SimDuration) -> Platform {
     let mut g = PlatformGraph::new();
     let host_ids: Vec<_> = (0..hosts).map(|i| g.add_host(format!("host{i}"), device.clone(), 0)).collect();

@@ -28,10 +28,10 @@ pub(crate) fn positive_bandwidth(field: &'static str, bw: BytesPerSec) -> Result
     Ok(())
 }
 
-/// `Err(TooLarge)` if a platform of `nodes` nodes and `cables` cables (two links each) does not fit the
-/// 32-bit ids of `sim_core`. `field`/`value` name the spec field that drives the size.
+/// `Err(TooLarge)` if a platform of `nodes` nodes and `cables` cables (two links each) exceeds
+/// [`crate::MAX_NODES`] or [`crate::MAX_LINKS`]. `field`/`value` name the spec field that drives the size.
 pub(crate) fn check_size(nodes: u128, cables: u128, field: &'static str, value: u64) -> Result<(), TopologyError> {
-    if nodes > u128::from(u32::MAX) || 2 * cables > u128::from(u32::MAX) {
+    if nodes > u128::from(crate::MAX_NODES) || 2 * cables > u128::from(crate::MAX_LINKS) {
         return Err(TopologyError::TooLarge { field, value });
     }
     Ok(())

@@ -35,14 +35,15 @@
 //! **Measurements.** The objective of the committed model every `objective_every` rounds (and after
 //! the first and last), with the program's non-zero count; per round, when it was dispatched and
 //! committed, how many variables it scheduled and its parallelization error
-//! ([`Commit::parallelization_error`]); per worker, compute and idle time; the scheduler's busy time.
+//! ([`Commit::parallelization_error`]); per worker, compute and idle time; the scheduler's busy time;
+//! the largest staleness of a push (checked against the depth bound).
 
 use std::any::Any;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::engine::Simulation;
-use crate::flow::{Completion, FlowNetwork, NetworkModel};
+use crate::flow::{Completion, FlowNetwork, NetworkAudit, NetworkModel};
 use crate::platform::{NodeId, Platform};
 use crate::program::{Commit, ModelParallelProgram, Partial, Schedule, Task};
 use crate::routing::{PathSelection, Router, RoutingError};
@@ -74,6 +75,9 @@ pub struct StradsConfig {
     pub network_model: NetworkModel,
     /// How routes pick among equal-cost paths.
     pub path_selection: PathSelection,
+    /// Check every rate allocation against link capacities ([`FlowNetwork::set_audit`]; for
+    /// invariant tests, off by default). The rest of [`StradsRun::network_audit`] is always kept.
+    pub audit: bool,
 }
 
 impl Default for StradsConfig {
@@ -88,6 +92,7 @@ impl Default for StradsConfig {
             target_objective: None,
             network_model: NetworkModel::MaxMin,
             path_selection: PathSelection::Hash,
+            audit: false,
         }
     }
 }
@@ -189,6 +194,15 @@ pub struct StradsRun {
     pub diverged: bool,
     /// The committed model at the end (the program's type).
     pub final_model: Box<dyn Any + Send>,
+    /// Largest staleness of a push [rounds]: round `t` pushed by a worker that had not yet applied
+    /// the commit of round `r < t` (one it took part in) has staleness `t − r` for the oldest such
+    /// `r`, and 0 when it had applied them all. The pipeline bounds it by its depth.
+    pub staleness_max: u64,
+    /// Pushes whose staleness exceeded [`StradsConfig::pipeline_depth`] (must be zero).
+    pub staleness_violations: u64,
+    /// The flow network's audit at the end of the run, the engine's clock regressions included
+    /// (for invariant tests; not reported).
+    pub network_audit: NetworkAudit,
 }
 
 impl std::fmt::Debug for StradsRun {
@@ -390,7 +404,12 @@ impl<'a> Runtime<'a> {
             reached_target: false,
             diverged: false,
             final_model: Box::new(()),
+            staleness_max: 0,
+            staleness_violations: 0,
+            network_audit: NetworkAudit::default(),
         };
+        let mut net = FlowNetwork::with_model(platform, config.network_model);
+        net.set_audit(config.audit);
         let p = workers.len();
         let mut rt = Runtime {
             platform,
@@ -398,7 +417,7 @@ impl<'a> Runtime<'a> {
             config: config.clone(),
             stragglers,
             sim: Simulation::new(),
-            net: FlowNetwork::with_model(platform, config.network_model),
+            net,
             router,
             scheduler_host: deployment.scheduler,
             model,
@@ -453,6 +472,8 @@ impl<'a> Runtime<'a> {
         assert!(self.workers.iter().all(|w| w.tasks.is_empty() && w.inbox.is_empty()), "run ended with work left");
         self.out.end_time = self.sim.now();
         self.out.link_bytes = self.net.link_bytes().to_vec();
+        self.out.network_audit = self.net.audit();
+        self.out.network_audit.time_regressions += self.sim.time_regressions();
         self.out.workers = self.workers.iter().map(|w| w.account).collect();
         let last = self.out.convergence.last().map_or(0, |p| p.rounds);
         if last != self.committed {
@@ -632,6 +653,12 @@ impl<'a> Runtime<'a> {
         // One straggler draw per task, in round order; the round's commit is applied at the same speed.
         let (running, work, factor) = match payload {
             Payload::Task { round, task } => {
+                // Commits not yet applied are those of `worker.tasks`, all of earlier rounds.
+                let staleness = worker.tasks.keys().next().map_or(0, |&oldest| round - oldest);
+                self.out.staleness_max = self.out.staleness_max.max(staleness);
+                if staleness > u64::from(self.config.pipeline_depth) {
+                    self.out.staleness_violations += 1;
+                }
                 let partial = self.program.push(w as usize, round, &task, worker.state.as_mut());
                 let work = partial.work;
                 let factor = worker.slowdown.factor(self.stragglers, round);

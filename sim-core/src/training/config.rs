@@ -131,7 +131,9 @@ pub struct TrainingConfig {
     /// Whether bucket collectives may start during the last backward pass (`true`, DDP's
     /// overlap) or only after it (`false`).
     pub overlap_gradients: bool,
-    /// Algorithm of data-parallel all-reduces (reduce-scatter and all-gather use the ring).
+    /// Algorithm of all-reduces: the data-parallel gradient all-reduces and the layers'
+    /// tensor-parallel all-reduces (reduce-scatter and all-gather use the ring). A hierarchical
+    /// one must split every group it runs over ([`super::TrainingError::AllReduceGroups`]).
     pub all_reduce: AllReduceAlgorithm,
     /// How tensor-parallel collectives are simulated.
     pub tensor_parallel_comm: TensorParallelComm,
@@ -152,6 +154,10 @@ pub struct TrainingConfig {
     /// Record the bytes every (source, destination) device pair exchanges
     /// ([`super::TrainingRun::traffic`]); costs a map update per flow.
     pub traffic_matrix: bool,
+    /// Check every rate allocation of every flow network against link capacities
+    /// ([`crate::FlowNetwork::set_audit`]; for invariant tests, off by default). The rest of
+    /// [`super::TrainingRun::network_audit`] is always kept.
+    pub audit: bool,
 }
 
 impl TrainingConfig {
@@ -177,6 +183,7 @@ impl TrainingConfig {
             devices: None,
             trace: false,
             traffic_matrix: false,
+            audit: false,
         }
     }
 }

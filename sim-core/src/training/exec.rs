@@ -33,11 +33,11 @@ use super::job::{Layer, TrainingJob};
 use super::memory::{stage_memory, tp_share, MemoryUse};
 use super::TrainingError;
 use crate::collective::{
-    run_collective, AllToAllAlgorithm, BroadcastAlgorithm, Collective, CollectiveKind, CollectiveSpec, ExecOptions,
-    Execution,
+    run_collective, AllReduceAlgorithm, AllToAllAlgorithm, BroadcastAlgorithm, Collective, CollectiveKind,
+    CollectiveSpec, ExecOptions, Execution,
 };
 use crate::compute::{ComputeDevice, Work};
-use crate::flow::{FlowNetwork, NetworkModel};
+use crate::flow::{FlowNetwork, NetworkAudit, NetworkModel};
 use crate::platform::{NodeId, Platform};
 use crate::routing::{PathSelection, Router};
 use crate::time::{SimDuration, SimTime};
@@ -127,6 +127,10 @@ pub struct TrainingRun {
     pub events: u64,
     /// Trace spans (empty unless [`TrainingConfig::trace`]), in the order they ended.
     pub spans: Vec<Span>,
+    /// The audit of the shared flow network merged with those of the networks that timed isolated
+    /// collectives, each once, plus the event loop's own clock regressions (for invariant tests;
+    /// not reported).
+    pub network_audit: NetworkAudit,
 }
 
 impl TrainingRun {
@@ -273,6 +277,11 @@ struct Sim<'a> {
     isolated_link_bytes: Vec<u64>,
     /// Traffic of isolated collectives, per (source, destination) pair [bytes].
     isolated_pairs: BTreeMap<(NodeId, NodeId), u64>,
+    /// Audits of the networks that timed isolated collectives, merged.
+    isolated_audit: NetworkAudit,
+    /// Time of the event loop's latest event, and how often an event came before it.
+    clock: SimTime,
+    time_regressions: u64,
     acct: Vec<Acct>,
     spans: Vec<Span>,
     events: u64,
@@ -338,6 +347,7 @@ fn setup(platform: &Platform, job: &TrainingJob, config: &TrainingConfig) -> Res
             return Err(TrainingError::Efficiency(e));
         }
     }
+    check_all_reduce_groups(job, config)?;
     let mut devices: Vec<NodeId> = match &config.devices {
         Some(list) => list.clone(),
         None => platform.hosts(),
@@ -476,6 +486,9 @@ pub fn run_iteration(
         traffic_mult: 1,
         isolated_link_bytes: vec![0; platform.links.len()],
         isolated_pairs: BTreeMap::new(),
+        isolated_audit: NetworkAudit::default(),
+        clock: SimTime::ZERO,
+        time_regressions: 0,
         acct: vec![Acct::default(); need as usize],
         spans: Vec::new(),
         events: 0,
@@ -489,6 +502,7 @@ pub fn run_iteration(
     if config.traffic_matrix {
         sim.net.record_pairs(platform);
     }
+    sim.net.set_audit(config.audit);
 
     // Replicas (replica-major within a stage: index = stage · d + replica) and their steps.
     for s in 0..p {
@@ -581,7 +595,42 @@ pub fn run_iteration(
         },
         events: sim.events,
         spans: sim.spans,
+        network_audit: {
+            let mut audit = sim.net.audit();
+            audit.merge(&sim.isolated_audit);
+            audit.time_regressions += sim.time_regressions;
+            audit
+        },
     })
+}
+
+/// Checks that a hierarchical all-reduce splits every group it will run over: the executor uses
+/// [`TrainingConfig::all_reduce`] for the data-parallel gradient all-reduces (buckets without ZeRO,
+/// or layers whose gradient collective is an all-reduce) and for the layers' tensor-parallel
+/// all-reduces (without sequence parallelism). Without this check such a split passed planning and
+/// failed mid-run (found by the swarm test).
+fn check_all_reduce_groups(job: &TrainingJob, config: &TrainingConfig) -> Result<(), TrainingError> {
+    let AllReduceAlgorithm::Hierarchical { group_size } = config.all_reduce else { return Ok(()) };
+    let (d, t) = (config.parallelism.data, config.parallelism.tensor);
+    let data_parallel = d > 1
+        && job.layers.iter().any(|l| {
+            l.data_parallel_gradients
+                && match l.gradient_collective {
+                    Some(g) => g.kind == CollectiveKind::AllReduce && g.bytes > 0,
+                    None => config.zero == ZeroStage::None && l.parameters > 0,
+                }
+        });
+    let tensor_parallel = t > 1
+        && !config.sequence_parallel
+        && job.layers.iter().any(|l| {
+            l.forward_collectives.iter().chain(&l.backward_collectives).any(|c| c.kind == CollectiveKind::AllReduce)
+        });
+    for (used, ranks, group) in [(data_parallel, d, "data-parallel"), (tensor_parallel, t, "tensor-parallel")] {
+        if used && (group_size == 0 || ranks as usize % group_size != 0) {
+            return Err(TrainingError::AllReduceGroups { group, ranks, group_size });
+        }
+    }
+    Ok(())
 }
 
 /// Layer ranges of each stage.
@@ -696,6 +745,7 @@ impl Sim<'_> {
             if self.config.traffic_matrix {
                 net.record_pairs(self.platform);
             }
+            net.set_audit(self.config.audit);
             let mut router = Router::with_selection(self.platform, self.selection);
             let spec = CollectiveSpec { collective, bytes, chunks: 1 };
             let run = run_collective(
@@ -712,6 +762,7 @@ impl Sim<'_> {
                 links: (0..).zip(net.link_bytes()).filter(|(_, &b)| b > 0).map(|(l, &b)| (l, b)).collect(),
                 pairs: net.pair_bytes(),
             };
+            self.isolated_audit.merge(&net.audit());
             self.isolated.insert(key.clone(), (run.stats.duration(), traffic));
         }
         let (d, traffic) = &self.isolated[&key];
@@ -1224,6 +1275,11 @@ impl Sim<'_> {
                 (Some(t), None) | (None, Some(t)) => t,
                 (None, None) => break,
             };
+            if now < self.clock {
+                self.time_regressions += 1;
+            } else {
+                self.clock = now;
+            }
             if flow == Some(now) {
                 for c in self.net.advance(now) {
                     self.events += 1;

@@ -20,9 +20,12 @@ pub struct MemoryUse {
 }
 
 impl MemoryUse {
-    /// Everything together [bytes].
+    /// Everything together [bytes], saturating: parts of absurd jobs saturate at `u64::MAX` (they are
+    /// computed in f64), and such a job fits nowhere rather than overflowing.
     pub fn total(&self) -> u64 {
-        self.weights + self.gradients + self.optimizer + self.activations + self.buffers
+        [self.gradients, self.optimizer, self.activations, self.buffers]
+            .into_iter()
+            .fold(self.weights, u64::saturating_add)
     }
 }
 

@@ -85,6 +85,17 @@ pub enum TrainingError {
         /// What the need is made of.
         memory: MemoryUse,
     },
+    /// A hierarchical all-reduce whose group size does not split a group it would run over (found
+    /// by [`check_iteration`], before anything runs).
+    #[error("hierarchical all-reduce groups of {group_size} ranks do not split the {ranks} ranks of a {group} group")]
+    AllReduceGroups {
+        /// `"data-parallel"` or `"tensor-parallel"`.
+        group: &'static str,
+        /// Ranks of that group (the data-parallel or tensor-parallel degree).
+        ranks: u32,
+        /// The algorithm's group size.
+        group_size: usize,
+    },
     /// A layer asks for a collective the executor cannot run.
     #[error("collective {0:?} is not supported in a training step")]
     UnsupportedCollective(CollectiveKind),

@@ -54,7 +54,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::engine::Simulation;
-use crate::flow::{Completion, FlowNetwork, NetworkModel};
+use crate::flow::{Completion, FlowNetwork, NetworkAudit, NetworkModel};
 use crate::platform::{NodeId, Platform};
 use crate::program::{DataParallelProgram, Params, RowDelta, RowRef, Step, TableSpec};
 use crate::routing::{PathSelection, Router, RoutingError};
@@ -139,6 +139,9 @@ pub struct PsConfig {
     pub network_model: NetworkModel,
     /// How routes pick among equal-cost paths.
     pub path_selection: PathSelection,
+    /// Check every rate allocation against link capacities ([`FlowNetwork::set_audit`]; for
+    /// invariant tests, off by default). The rest of [`PsRun::network_audit`] is always kept.
+    pub audit: bool,
 }
 
 impl Default for PsConfig {
@@ -153,6 +156,7 @@ impl Default for PsConfig {
             ssp_reads: SspReads::Latest,
             network_model: NetworkModel::MaxMin,
             path_selection: PathSelection::Hash,
+            audit: false,
         }
     }
 }
@@ -251,6 +255,9 @@ pub struct PsRun {
     /// `d`, `dc_params[d] + Σ_{e≠d} dc_unsent[e]` is the initial model plus every update of every
     /// worker: nothing significant is lost or applied twice.
     pub dc_unsent: Vec<Params>,
+    /// The flow network's audit at the end of the run, the engine's clock regressions included
+    /// (for invariant tests; not reported).
+    pub network_audit: NetworkAudit,
 }
 
 impl PsRun {
@@ -631,14 +638,17 @@ impl<'a> Runtime<'a> {
             asp: None,
             dc_params: Vec::new(),
             dc_unsent: Vec::new(),
+            network_audit: NetworkAudit::default(),
         };
+        let mut net = FlowNetwork::with_model(platform, config.network_model);
+        net.set_audit(config.audit);
         Ok(Runtime {
             platform,
             program,
             config: config.clone(),
             stragglers,
             tables,
-            net: FlowNetwork::with_model(platform, config.network_model),
+            net,
             router,
             sim,
             workers,
@@ -683,6 +693,8 @@ impl<'a> Runtime<'a> {
         assert_eq!(self.global_clock, self.config.clocks, "run ended before every update was committed");
         self.out.end_time = self.sim.now();
         self.out.link_bytes = self.net.link_bytes().to_vec();
+        self.out.network_audit = self.net.audit();
+        self.out.network_audit.time_regressions += self.sim.time_regressions();
         self.out.worker_clocks.sort_by_key(|r| (r.worker, r.clock));
         if let Some(asp) = self.asp.take() {
             let (stats, unsent) = asp.finish();
