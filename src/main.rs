@@ -338,10 +338,7 @@ fn place(text: &str, name: &str, out: Option<PathBuf>, seed: Option<u64>) -> Res
     print_place_table(&report);
     let files = clustersim::place::render(&prepared, &report, &matrices, name).map_err(Failure::Other)?;
     let out = out.unwrap_or_else(|| Path::new("out").join(format!("{}-place", prepared.file.name)));
-    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-    output::replace_dir(&out, &refs).map_err(Failure::Other)?;
-    let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
-    println!("wrote {}/ ({})", out.display(), names.join(", "));
+    write_dir(&out, &files)?;
     println!("wall time {:.2} s", wall.elapsed().as_secs_f64());
     Ok(())
 }
@@ -444,10 +441,7 @@ fn sweep(
     let shard = shard.map(sweep::parse_shard).transpose().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
     let loaded = sweep::load(text, name)?;
     let h = &loaded.header;
-    let mine = match shard {
-        Some((i, n)) => (0..loaded.points.len()).filter(|k| *k as u32 % n == i - 1).count(),
-        None => loaded.points.len(),
-    };
+    let mine = sweep::shard_points(&loaded, shard).len();
     println!(
         "sweep={} scenario={} axes={} grid={} points{}={mine}",
         h.shape.sweep,

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::run::{plan, Plan};
-use crate::scenario::{self, DataDir, ScenarioError, ScenarioFile, WorkloadSpec};
+use crate::scenario::{self, DataDir, Ron, ScenarioError, ScenarioFile, WorkloadSpec};
 use reports::{SweepAxis, SweepReport, SweepRow, SweepShape};
 
 /// Most points a sweep may run [count]; beyond, sample the grid (`sample: Random(points: …)`).
@@ -397,6 +397,17 @@ fn value_offset(text: &str, i: usize, j: usize) -> Option<usize> {
     r.items(open).get(j).map(|&(start, _)| start)
 }
 
+/// The points of `shard` (`(i, n)`: every `n`-th point from the `i`-th, counting from 1; `None`: all).
+pub fn shard_points(sweep: &Sweep, shard: Option<(u32, u32)>) -> Vec<&Point> {
+    sweep
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| shard.is_none_or(|(i, n)| *k as u64 % u64::from(n) == u64::from(i - 1)))
+        .map(|(_, p)| p)
+        .collect()
+}
+
 /// Runs the points of `shard` (`(i, n)`: the `i`-th of `n`, from 1; `None`: all), in parallel; calls
 /// `on_point` as each finishes. A point whose simulation fails gets one row holding the error; the others
 /// still run.
@@ -411,13 +422,7 @@ pub fn run(
     data_dir: &DataDir,
     on_point: &(dyn Fn() + Sync),
 ) -> Result<Vec<SweepRow>, SweepError> {
-    let mine: Vec<&Point> = sweep
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| shard.is_none_or(|(i, n)| *k as u64 % u64::from(n) == u64::from(i - 1)))
-        .map(|(_, p)| p)
-        .collect();
+    let mine = shard_points(sweep, shard);
     let results: Vec<Result<Vec<SweepRow>, SweepError>> = mine
         .par_iter()
         .map(|p| {
@@ -813,160 +818,6 @@ pub fn set_field(text: &str, path: &str, value: &str) -> Result<String, String> 
     let start = r.skip_ws(pos);
     let end = r.value_end(start);
     Ok(format!("{}{value}{}", &text[..start], &text[end..]))
-}
-
-/// A byte scanner over RON text: skips whitespace and comments and finds where values end, minding strings.
-struct Ron<'a>(&'a [u8]);
-
-impl Ron<'_> {
-    /// Past whitespace and `//` and `/* */` comments from `i`.
-    fn skip_ws(&self, mut i: usize) -> usize {
-        let t = self.0;
-        loop {
-            while i < t.len() && t[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if t[i..].starts_with(b"//") {
-                while i < t.len() && t[i] != b'\n' {
-                    i += 1;
-                }
-            } else if t[i..].starts_with(b"/*") {
-                i = t[i + 2..].windows(2).position(|w| w == b"*/").map_or(t.len(), |p| i + 2 + p + 2);
-            } else {
-                return i;
-            }
-        }
-    }
-
-    /// Where the document's value starts: past `#![enable(…)]` attributes.
-    fn document_start(&self) -> usize {
-        let mut i = self.skip_ws(0);
-        while self.0[i..].starts_with(b"#!") {
-            let open = i + 2 + self.0[i + 2..].iter().position(|&b| b == b'[').unwrap_or(0);
-            i = self.skip_ws(self.close(open));
-        }
-        i
-    }
-
-    /// End of the identifier at `i` (`r#` raw identifiers included); `i` if there is none.
-    fn ident_end(&self, i: usize) -> usize {
-        let t = self.0;
-        let mut j = if t[i..].starts_with(b"r#") { i + 2 } else { i };
-        if j >= t.len() || !(t[j].is_ascii_alphabetic() || t[j] == b'_') {
-            return i;
-        }
-        while j < t.len() && (t[j].is_ascii_alphanumeric() || t[j] == b'_') {
-            j += 1;
-        }
-        j
-    }
-
-    /// End of the string or character literal opening at `i` (`"` or `'`).
-    fn literal_end(&self, i: usize) -> usize {
-        let (t, quote) = (self.0, self.0[i]);
-        let mut j = i + 1;
-        while j < t.len() && t[j] != quote {
-            j += if t[j] == b'\\' { 2 } else { 1 };
-        }
-        (j + 1).min(t.len())
-    }
-
-    /// Just past the bracket closing the one at `open`.
-    fn close(&self, open: usize) -> usize {
-        let t = self.0;
-        let (mut i, mut depth) = (open, 0usize);
-        while i < t.len() {
-            match t[i] {
-                b'"' | b'\'' => {
-                    i = self.literal_end(i);
-                    continue;
-                }
-                b'/' if matches!(t.get(i + 1), Some(b'/' | b'*')) => {
-                    i = self.skip_ws(i);
-                    continue;
-                }
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i + 1;
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        t.len()
-    }
-
-    /// End of the value starting at `i`.
-    fn value_end(&self, i: usize) -> usize {
-        let t = self.0;
-        match t.get(i) {
-            None => i,
-            Some(b'"' | b'\'') => self.literal_end(i),
-            Some(b'(' | b'[' | b'{') => self.close(i),
-            Some(_) => {
-                let j = self.ident_end(i);
-                if j > i {
-                    let k = self.skip_ws(j);
-                    return if t.get(k) == Some(&b'(') { self.close(k) } else { j };
-                }
-                let mut j = i;
-                while j < t.len() && !matches!(t[j], b',' | b')' | b']' | b'}') && !t[j].is_ascii_whitespace() {
-                    j += 1;
-                }
-                j
-            }
-        }
-    }
-
-    /// The `(` of the struct (or struct variant) whose value starts at `pos`.
-    fn struct_open(&self, pos: usize) -> Option<usize> {
-        let i = self.skip_ws(pos);
-        let j = self.skip_ws(self.ident_end(i));
-        (self.0.get(j) == Some(&b'(')).then_some(j)
-    }
-
-    /// Spans of the comma-separated items directly inside the bracket at `open` (a `name: value` field is
-    /// one item).
-    fn items(&self, open: usize) -> Vec<(usize, usize)> {
-        let t = self.0;
-        let mut out = Vec::new();
-        let mut i = open + 1;
-        loop {
-            i = self.skip_ws(i);
-            if i >= t.len() || matches!(t[i], b')' | b']' | b'}') {
-                return out;
-            }
-            let start = i;
-            let name = self.ident_end(i);
-            let colon = self.skip_ws(name);
-            let mut end = if name > i && t.get(colon) == Some(&b':') {
-                self.value_end(self.skip_ws(colon + 1))
-            } else {
-                self.value_end(i)
-            };
-            if end == start {
-                end += 1; // not RON; step over it
-            }
-            out.push((start, end));
-            i = self.skip_ws(end);
-            if t.get(i) == Some(&b',') {
-                i += 1;
-            }
-        }
-    }
-
-    /// Where the value of field `name` starts in the struct whose `(` is at `open`.
-    fn field(&self, open: usize, name: &str) -> Option<usize> {
-        self.items(open).into_iter().find_map(|(start, _)| {
-            let end = self.ident_end(start);
-            let colon = self.skip_ws(end);
-            (&self.0[start..end] == name.as_bytes() && self.0.get(colon) == Some(&b':'))
-                .then(|| self.skip_ws(colon + 1))
-        })
-    }
 }
 
 #[cfg(test)]
