@@ -20,7 +20,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use reports::{
-    DnnReport, DnnVariantReport, FailureReport, FaultReport, MemoryBreakdown, SpanCategory, TraceSpan, TraceTrack,
+    DnnReport, DnnVariantReport, FailureReport, FaultReport, LinkEventReport, MemoryBreakdown, SpanCategory, TraceSpan,
+    TraceTrack,
 };
 use sim_core::collective::AllReduceAlgorithm;
 use sim_core::faults::{poisson_failures, timeline, CheckpointPolicy, Phase};
@@ -87,6 +88,29 @@ pub struct DnnVariantPlan {
     /// The kind of platform, whatever its size (`"dgx-h100"`, `"optical 2D torus"`), which groups
     /// variants into the scaling plot's series.
     pub platform_kind: String,
+    /// The platform's link states after each time of `faults.links` (ascending), on the job's wall
+    /// clock; empty without link faults.
+    pub link_states: Vec<LinkState>,
+}
+
+/// The links failed or degraded from a time of the job's wall clock on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkState {
+    /// When it starts [ps].
+    pub at: SimTime,
+    /// Indices into `faults.links` of the changes at that time.
+    pub changes: Vec<usize>,
+    /// Every link failed or degraded then, ascending by link (restored links are left out).
+    pub faults: Vec<(sim_core::LinkId, sim_core::LinkFault)>,
+}
+
+/// One variant's run: its iteration on the platform as built, and on each of its link states.
+#[derive(Clone, Debug)]
+pub struct DnnRun {
+    /// The iteration on the platform without faults.
+    pub run: TrainingRun,
+    /// The iteration time on each of the variant's [`DnnVariantPlan::link_states`], in order [ps].
+    pub link_state_times: Vec<SimDuration>,
 }
 
 /// Checks a `Dnn` scenario and builds its variants. Files named by `hf_config` and `astra` are read
@@ -453,10 +477,14 @@ fn prepare_with(
             gpu_power_watts,
             link_energy_pj_per_bit: link_energy_pj_per_bit.unwrap_or_else(|| optical_energy(platform_spec)),
             platform_kind: platform_kind(&platform_spec.topology),
+            link_states: Vec::new(),
         });
     }
     if let Some(f) = &file.faults {
         check_faults(f, &variants, text, file_name)?;
+        for v in &mut variants {
+            v.link_states = link_states(&crate::faults::resolve_link_faults(f, &v.platform, text, file_name)?);
+        }
     }
     let placement = file.placement.clone();
     Ok(PreparedDnn { file, seed, variants, placement })
@@ -466,20 +494,15 @@ fn prepare_with(
 /// positive MTBF, and failing devices that every variant's job runs on.
 fn check_faults(f: &FaultSpec, variants: &[DnnVariantPlan], text: &str, file_name: &str) -> Result<(), ScenarioError> {
     let err = crate::scenario::field_error(file_name, text);
-    if f.iterations == 0 {
-        return Err(err("faults.iterations", "a job has at least 1 iteration".into()));
-    }
-    if f.checkpoint.cost.is_some() == f.checkpoint.bandwidth.is_some() {
-        return Err(err("faults.checkpoint", "give exactly one of cost and bandwidth".into()));
-    }
-    if f.checkpoint.bandwidth.is_some_and(|b| b.0 .0 == 0) {
-        return Err(err("faults.checkpoint.bandwidth", "must be positive".into()));
-    }
-    if let Some(m) = f.mtbf_hours {
-        if !(m.is_finite() && m > 0.0 && m * 3600.0 * 1e12 < 1e30) {
-            return Err(err("faults.mtbf_hours", format!("{m} is not a positive number of hours")));
+    match f.iterations {
+        None => {
+            let m = "a Dnn job's faults need its length: iterations: N (at least 1)";
+            return Err(err("faults", m.into()));
         }
+        Some(0) => return Err(err("faults.iterations", "a job has at least 1 iteration".into())),
+        Some(_) => {}
     }
+    crate::run::check_fault_common(f, text, file_name)?;
     for (k, failure) in f.failures.iter().enumerate() {
         let at = ScenarioError {
             file: file_name.into(),
@@ -503,6 +526,32 @@ fn check_faults(f: &FaultSpec, variants: &[DnnVariantPlan], text: &str, file_nam
     Ok(())
 }
 
+/// The cumulative link states of `events` (in `faults.links` order, several links per entry): one per
+/// distinct time, ascending.
+fn link_states(events: &[crate::faults::LinkFaultEvent]) -> Vec<LinkState> {
+    let mut events = events.to_vec();
+    events.sort_by_key(|e| e.at); // stable: entries at one time apply in the order given
+    let mut now = std::collections::BTreeMap::new();
+    let mut out: Vec<LinkState> = Vec::new();
+    for e in events {
+        match e.fault {
+            sim_core::LinkFault::Restore => now.remove(&e.link),
+            f => now.insert(e.link, f),
+        };
+        let faults = now.iter().map(|(&l, &f)| (l, f)).collect();
+        match out.last_mut() {
+            Some(last) if last.at == e.at => {
+                last.faults = faults;
+                if last.changes.last() != Some(&e.entry) {
+                    last.changes.push(e.entry);
+                }
+            }
+            _ => out.push(LinkState { at: e.at, changes: vec![e.entry], faults }),
+        }
+    }
+    out
+}
+
 /// The GPUs a variant's job runs on: its device list, else the platform's first hosts.
 fn training_devices(v: &DnnVariantPlan) -> Vec<NodeId> {
     let gpus = v.config.parallelism.devices() as usize;
@@ -510,17 +559,30 @@ fn training_devices(v: &DnnVariantPlan) -> Vec<NodeId> {
 }
 
 /// The course of variant `index`'s whole job through the scenario's failures, with one iteration taking
-/// `report.iteration_time_s` and a checkpoint its cost or, at the checkpoint bandwidth, the most loaded GPU's
-/// weights and optimizer state (read back as long on a restart).
-fn fault_report(f: &FaultSpec, seed: u64, index: usize, gpus: u64, report: &DnnVariantReport) -> FaultReport {
-    let iteration = SimDuration::from_secs_f64_ceil(report.iteration_time_s);
-    let cost = match (f.checkpoint.cost, f.checkpoint.bandwidth) {
-        (Some(c), _) => c.0,
-        (None, Some(b)) => transfer_time(report.memory.weights_bytes + report.memory.optimizer_bytes, b.0),
-        (None, None) => SimDuration::ZERO,
+/// `iteration` [ps] (or, from each of `link_states` on, that state's time) and a checkpoint its cost or, at
+/// the checkpoint bandwidth, the most loaded GPU's weights and optimizer state (read back as long on a
+/// restart).
+fn fault_report(
+    f: &FaultSpec,
+    seed: u64,
+    index: usize,
+    gpus: u64,
+    iteration: SimDuration,
+    report: &DnnVariantReport,
+    link_states: &[(&LinkState, SimDuration)],
+) -> FaultReport {
+    // An iteration runs on the link state in force when it starts.
+    let mut step_time =
+        |_, t: SimTime| link_states.iter().rev().find(|(s, _)| s.at <= t).map_or(iteration, |&(_, d)| d);
+    let every = f.checkpoint.as_ref().map_or(0, |c| c.every);
+    let cost = match f.checkpoint.as_ref().map(|c| (c.cost, c.bandwidth)) {
+        Some((Some(c), _)) => c.0,
+        Some((None, Some(b))) => transfer_time(report.memory.weights_bytes + report.memory.optimizer_bytes, b.0),
+        _ => SimDuration::ZERO,
     };
-    let restart = SimDuration(f.restart.0 .0.saturating_add(cost.0));
-    let policy = CheckpointPolicy { every: f.checkpoint.every, cost, restart };
+    let restart = SimDuration(f.restart.map_or(0, |r| r.0 .0).saturating_add(cost.0));
+    let policy = CheckpointPolicy { every, cost, restart };
+    let iterations = f.iterations.unwrap_or(0);
     let mut given: Vec<SimTime> = f.failures.iter().map(|x| SimTime(x.at.0 .0)).collect();
     given.sort_unstable();
     let drawn: Box<dyn Iterator<Item = SimTime>> = match f.mtbf_hours {
@@ -529,10 +591,10 @@ fn fault_report(f: &FaultSpec, seed: u64, index: usize, gpus: u64, report: &DnnV
     };
     let mut failures = merge_ascending(given.into_iter(), drawn);
     let secs = |d: SimDuration| d.as_secs_f64();
-    let failure_free_s = f.iterations as f64 * secs(iteration);
+    let failure_free_s = iterations as f64 * secs(iteration);
     let base = FaultReport {
-        iterations: f.iterations,
-        checkpoint_every: f.checkpoint.every,
+        iterations,
+        checkpoint_every: every,
         checkpoint_s: secs(cost),
         restart_s: secs(restart),
         failure_free_s,
@@ -545,8 +607,30 @@ fn fault_report(f: &FaultSpec, seed: u64, index: usize, gpus: u64, report: &DnnV
         failures: Vec::new(),
         progress: Vec::new(),
         never_completes: None,
+        link_events: Vec::new(),
     };
-    match timeline(f.iterations, &mut |_, _| iteration, policy, &mut failures) {
+    let link_events = link_states
+        .iter()
+        .map(|(s, d)| LinkEventReport {
+            at_s: s.at.as_secs_f64(),
+            changes: s
+                .changes
+                .iter()
+                .map(|&k| {
+                    let l = &f.links[k];
+                    let event = match l.event {
+                        crate::scenario::LinkEventSpec::Fail => "fails".to_string(),
+                        crate::scenario::LinkEventSpec::Degrade(x) => format!("runs at {x} of its bandwidth"),
+                        crate::scenario::LinkEventSpec::Restore => "is restored".to_string(),
+                    };
+                    format!("{}–{} {event}", l.between.0, l.between.1)
+                })
+                .collect(),
+            iteration_time_s: d.as_secs_f64(),
+        })
+        .collect();
+    let base = FaultReport { link_events, ..base };
+    match timeline(iterations, &mut step_time, policy, &mut failures) {
         Err(e) => FaultReport { never_completes: Some(e.to_string()), ..base },
         Ok(t) => FaultReport {
             job_time_s: Some(t.end.as_secs_f64()),
@@ -811,17 +895,47 @@ fn optical_energy(spec: &PlatformSpec) -> f64 {
     }
 }
 
-/// Runs every variant (in parallel; results in declaration order).
+/// Runs every variant (in parallel; results in declaration order): its iteration, then one iteration
+/// on each of its link states (failed and degraded links; no trace, no traffic matrix).
 ///
 /// # Errors
-/// The first variant's error in declaration order (a collective that cannot be routed).
-pub fn execute(prepared: &PreparedDnn) -> Result<Vec<TrainingRun>, (String, TrainingError)> {
+/// The first variant's error in declaration order (a collective that cannot be routed, a flow left
+/// without a route by failed links): the variant's name, with the link state's time and
+/// `faults.links` entries when the error comes from one, and the error.
+pub fn execute(prepared: &PreparedDnn) -> Result<Vec<DnnRun>, (String, TrainingError)> {
     prepared
         .variants
         .par_iter()
         .map(|v| {
-            run_iteration(&v.platform, &v.job, &v.config, v.network_model, v.path_selection)
-                .map_err(|e| (v.name.clone(), e))
+            let run = run_iteration(&v.platform, &v.job, &v.config, v.network_model, v.path_selection)
+                .map_err(|e| (v.name.clone(), e))?;
+            let mut link_state_times = Vec::with_capacity(v.link_states.len());
+            for state in &v.link_states {
+                if state.faults.is_empty() {
+                    link_state_times.push(run.iteration_time);
+                    continue;
+                }
+                let config = TrainingConfig {
+                    trace: false,
+                    traffic_matrix: false,
+                    link_faults: state.faults.clone(),
+                    ..v.config.clone()
+                };
+                let entries = state.changes.iter().map(|k| format!("faults.links[{k}]")).collect::<Vec<_>>();
+                let on_state = |e| {
+                    let at = format!(
+                        "{} after {} at {:.3} s of the job",
+                        v.name,
+                        entries.join(", "),
+                        state.at.as_secs_f64()
+                    );
+                    (at, e)
+                };
+                let r =
+                    run_iteration(&v.platform, &v.job, &config, v.network_model, v.path_selection).map_err(on_state)?;
+                link_state_times.push(r.iteration_time);
+            }
+            Ok(DnnRun { run, link_state_times })
         })
         .collect::<Vec<_>>()
         .into_iter()
@@ -829,11 +943,13 @@ pub fn execute(prepared: &PreparedDnn) -> Result<Vec<TrainingRun>, (String, Trai
 }
 
 /// The report of `runs` (one per variant of `prepared`, in order).
-pub fn report(prepared: &PreparedDnn, runs: &[TrainingRun]) -> DnnReport {
-    let variant = |(i, (v, r)): (usize, (&DnnVariantPlan, &TrainingRun))| {
-        let mut report = variant_report(v, r);
+pub fn report(prepared: &PreparedDnn, runs: &[DnnRun]) -> DnnReport {
+    let variant = |(i, (v, r)): (usize, (&DnnVariantPlan, &DnnRun))| {
+        let mut report = variant_report(v, &r.run);
         if let Some(f) = &prepared.file.faults {
-            report.faults = Some(fault_report(f, prepared.seed, i, r.devices.len() as u64, &report));
+            let states = v.link_states.iter().zip(&r.link_state_times).map(|(s, &t)| (s, t)).collect::<Vec<_>>();
+            let gpus = r.run.devices.len() as u64;
+            report.faults = Some(fault_report(f, prepared.seed, i, gpus, r.run.iteration_time, &report, &states));
         }
         report
     };
@@ -960,10 +1076,10 @@ pub fn throughput_plot(prepared: &PreparedDnn, report: &DnnReport) -> reports::T
 /// backward kernels, the optimizer step, and `idle` where nothing ran), a `pipeline sends` track and
 /// a `gradients` track (data-parallel collectives), so that spans on one track never overlap.
 /// Tensor-parallel collectives are part of their pass's span.
-pub fn trace(prepared: &PreparedDnn, runs: &[TrainingRun]) -> Option<String> {
+pub fn trace(prepared: &PreparedDnn, runs: &[DnnRun]) -> Option<String> {
     let mut tracks = Vec::new();
     let mut spans = Vec::new();
-    for (v, run) in prepared.variants.iter().zip(runs) {
+    for (v, DnnRun { run, .. }) in prepared.variants.iter().zip(runs) {
         if !v.config.trace {
             continue;
         }

@@ -16,6 +16,7 @@
 pub mod check;
 pub mod collectives;
 pub mod dnn;
+pub mod faults;
 pub mod output;
 pub mod phases;
 pub mod place;

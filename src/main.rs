@@ -233,6 +233,24 @@ impl Progress {
     }
 }
 
+/// One line per variant run through failures: its job time against the failure-free time.
+fn print_ps_faults(report: &reports::RunReport) {
+    for v in &report.variants {
+        let Some(f) = &v.faults else { continue };
+        match f.job_time_s {
+            Some(t) => println!(
+                "{}: job {t:.3} s through {} failures (failure-free {:.3} s, lost {:.3} s, goodput {:.1} %)",
+                v.name,
+                f.failures.len(),
+                f.failure_free_s,
+                f.lost_work_s,
+                100.0 * f.goodput
+            ),
+            None => println!("{}: {}", v.name, f.never_completes.as_deref().unwrap_or("never completes")),
+        }
+    }
+}
+
 fn run(
     text: &str,
     name: &str,
@@ -254,8 +272,19 @@ fn run(
                 .map_err(Failure::Other)?;
             progress.bar.finish_and_clear();
             let report = report(&prepared, &outcomes);
-            let files = output::render(&report).map_err(Failure::Other)?;
+            let mut files = output::render(&report).map_err(Failure::Other)?;
+            if report.variants.iter().any(|v| v.faults.is_some()) {
+                // A run through failures: each one, and the clocks done through them.
+                files.push(("faults.csv", reports::ps_faults_csv(&report).into_bytes()));
+                let png =
+                    reports::ps_recovery_png(&report).context("rendering recovery.png").map_err(Failure::Other)?;
+                let svg =
+                    reports::ps_recovery_svg(&report).context("rendering recovery.svg").map_err(Failure::Other)?;
+                files.push(("recovery.png", png));
+                files.push(("recovery.svg", svg.into_bytes()));
+            }
             print_table(&report);
+            print_ps_faults(&report);
             files
         }
         Plan::Strads(prepared) => {
@@ -679,7 +708,7 @@ fn print_dnn_table(report: &reports::DnnReport) {
         let Some(f) = &v.faults else { continue };
         match f.job_time_s {
             Some(t) => println!(
-                "{}: {} iterations in {t:.1} s ({:.1} s without failures): {} failures, {:.1} s lost work, {:.1} s \
+                "{}: {} iterations in {t:.1} s ({:.1} s without faults): {} failures, {:.1} s lost work, {:.1} s \
                  restarting, {:.1} s checkpoints, goodput {:.1} %",
                 v.name,
                 f.iterations,
@@ -691,6 +720,9 @@ fn print_dnn_table(report: &reports::DnnReport) {
                 100.0 * f.goodput
             ),
             None => println!("{}: {}", v.name, f.never_completes.as_deref().unwrap_or("never completes")),
+        }
+        for e in &f.link_events {
+            println!("  from {:.1} s ({}): {:.4} s per iteration", e.at_s, e.changes.join("; "), e.iteration_time_s);
         }
     }
 }

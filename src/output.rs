@@ -237,6 +237,7 @@ mod tests {
             convergence: Vec::new(),
             worker_clocks: Vec::new(),
             rounds: Vec::new(),
+            faults: None,
         };
         RunReport {
             scenario: "t".into(),

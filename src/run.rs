@@ -4,13 +4,22 @@
 //!
 //! Variants are independent single-threaded simulations collected in declaration order, so the
 //! report is byte-identical whatever the number of threads.
+//!
+//! With `faults`, each variant runs once with coordinated checkpoints every `checkpoint.every` clocks
+//! ([`PsConfig::checkpoint_every`]: the run drains there, so the server tables are a consistent
+//! snapshot), and [`report`] follows the job through its failures with `sim_core::faults::timeline`, the
+//! clocks as steps ([`ps_fault_report`]): a failure loses a worker and rolls every worker back to the last
+//! checkpoint; the rolled-back clocks are replayed exactly (same data, same draws, same time), so each
+//! clock's time and objective come from that one run, placed on the job's wall clock once per execution.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use sim_core::runtime::ps::{self, AspConfig, Consistency, PsConfig, PsDeployment, PsRun};
-use sim_core::{ComputeDevice, DataParallelProgram, LinkSpec, NodeId, Platform, StragglerModel};
+use sim_core::faults::{poisson_failures, timeline, CheckpointPolicy, Phase};
+use sim_core::runtime::ps::{self, AspConfig, CheckpointSize, Consistency, PsConfig, PsDeployment, PsRun};
+use sim_core::time::transfer_time;
+use sim_core::{ComputeDevice, DataParallelProgram, LinkSpec, NodeId, Platform, SimDuration, SimTime, StragglerModel};
 use workloads::data::lasso::RegressionData;
 use workloads::data::ldac::Corpus;
 use workloads::{
@@ -168,6 +177,15 @@ pub fn prepare(
             return Err(err("target_objective", format!("{t} is not a finite number")));
         }
     }
+    if let Some(f) = &file.faults {
+        if f.iterations.is_some() {
+            let m = "a parameter-server run's length is runtime.clocks (its steps are clocks): leave iterations out";
+            return Err(err("faults.iterations", m.into()));
+        }
+        check_fault_common(f, text, file_name)?;
+    }
+    // Coordinated checkpoints drain the run (0: never checkpoint, no drains).
+    let checkpoint_every = file.faults.as_ref().and_then(|f| f.checkpoint.as_ref()).map(|c| c.every).filter(|&k| k > 0);
 
     let data = load_data(&file.workload, data_dir, seed).map_err(|(path, m)| err(&path, m))?;
     let base_stragglers = stragglers(&file.stragglers).map_err(|m| err("stragglers", m))?;
@@ -216,6 +234,8 @@ pub fn prepare(
                 SspReadsSpec::CompleteClocks => ps::SspReads::CompleteClocks,
             },
             audit: false,
+            checkpoint_every,
+            link_faults: Vec::new(),
         };
         if config.clocks == 0 {
             return Err(verr("clocks", "must be at least 1".into()));
@@ -229,6 +249,11 @@ pub fn prepare(
                 VariantPlatformError::Variant(field, m) => verr(&field, m),
                 VariantPlatformError::File(path, m) => err(&path, m),
             })?;
+        let mut config = config;
+        if let Some(f) = &file.faults {
+            config.link_faults =
+                crate::faults::schedule(&crate::faults::resolve_link_faults(f, &vplatform, text, file_name)?);
+        }
         let layout = match &v.asp {
             None => Layout::Single(vdeployment),
             Some(a) => {
@@ -284,7 +309,48 @@ pub fn prepare(
             layout,
         });
     }
+    if let Some(f) = &file.faults {
+        check_failing_workers(f, &variants, &platform, text, file_name)?;
+    }
     Ok(Prepared { file, platform, deployment, variants, seed })
+}
+
+/// Checks that every failure of `faults.failures` names a host that runs a worker in every variant (errors
+/// name the variant when it runs on its own platform, not the scenario's `platform`). (`faults.links` is not
+/// read here.)
+fn check_failing_workers(
+    f: &crate::scenario::FaultSpec,
+    variants: &[PreparedVariant],
+    platform: &Arc<Platform>,
+    text: &str,
+    file_name: &str,
+) -> Result<(), ScenarioError> {
+    for (k, failure) in f.failures.iter().enumerate() {
+        let at = |message: String| ScenarioError {
+            file: file_name.into(),
+            position: crate::scenario::locate_in_list(text, "faults.failures", k, "device"),
+            path: format!("faults.failures[{k}].device"),
+            message,
+        };
+        for v in variants {
+            let workers = v.layout.workers();
+            let name = &failure.device;
+            match v.platform.node_by_name(name) {
+                Some(n) if workers.contains(&n) => {}
+                found => {
+                    let hosts: Vec<&str> = workers.iter().map(|w| v.platform.nodes[w.index()].name.as_str()).collect();
+                    let what = if found.is_some() { "runs no worker" } else { "is not a node of the platform" };
+                    let own = !Arc::ptr_eq(&v.platform, platform);
+                    let of = if own { format!(" (variant {:?})", v.name) } else { String::new() };
+                    return Err(at(format!(
+                        "{name:?} {what}{of}: a failure takes down a worker's host, one of {}",
+                        hosts.join(", ")
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where a variant's own platform went wrong: a field inside the variant (path relative to it), or
@@ -445,6 +511,37 @@ fn build_platform(t: &TopologySpec, device: &ComputeDevice) -> Result<Platform, 
 /// Why a scenario other than a `Dnn` workload's may not have `placement` search settings.
 pub(crate) const PLACEMENT_DNN_ONLY: &str = "only used by Dnn workloads";
 
+/// Checks the parts of `faults` every kind of run reads: exactly one checkpoint cost (when checkpoints
+/// are asked for), a positive MTBF, and a restart time wherever devices fail.
+///
+/// # Errors
+/// A [`ScenarioError`] at the offending field.
+pub(crate) fn check_fault_common(
+    f: &crate::scenario::FaultSpec,
+    text: &str,
+    file_name: &str,
+) -> Result<(), ScenarioError> {
+    let err = crate::scenario::field_error(file_name, text);
+    if let Some(c) = &f.checkpoint {
+        if c.cost.is_some() == c.bandwidth.is_some() {
+            return Err(err("faults.checkpoint", "give exactly one of cost and bandwidth".into()));
+        }
+        if c.bandwidth.is_some_and(|b| b.0 .0 == 0) {
+            return Err(err("faults.checkpoint.bandwidth", "must be positive".into()));
+        }
+    }
+    if let Some(m) = f.mtbf_hours {
+        if !(m.is_finite() && m > 0.0 && m * 3600.0 * 1e12 < 1e30) {
+            return Err(err("faults.mtbf_hours", format!("{m} is not a positive number of hours")));
+        }
+    }
+    if f.restart.is_none() && (!f.failures.is_empty() || f.mtbf_hours.is_some()) {
+        let m = "devices fail (failures or mtbf_hours): give the restart time, e.g. restart: \"600 s\"";
+        return Err(err("faults", m.into()));
+    }
+    Ok(())
+}
+
 /// Plans any scenario: a parameter-server run ([`prepare`]), a STRADS run
 /// ([`crate::strads::prepare`]), a DNN training run ([`crate::dnn::prepare`]) or a collective
 /// benchmark ([`crate::collectives::prepare`], [`crate::phases::prepare`]).
@@ -458,13 +555,31 @@ pub fn plan(
     data_dir: &DataDir,
     seed: Option<u64>,
 ) -> Result<Plan, ScenarioError> {
-    if file.faults.is_some() && !matches!(file.workload, WorkloadSpec::Dnn { .. }) {
-        return Err(ScenarioError {
-            file: file_name.into(),
-            position: locate(text, "faults"),
-            path: "faults".into(),
-            message: "failures and checkpoint recovery are modelled for Dnn training jobs only (so far)".into(),
-        });
+    if let Some(f) = &file.faults {
+        let ps = matches!(file.runtime, None | Some(RuntimeSpec::ParameterServer { .. }));
+        let (devices, links) = match file.workload {
+            WorkloadSpec::Dnn { .. } => (true, true),
+            WorkloadSpec::Collective { .. } | WorkloadSpec::CollectivePhases { .. } => (false, false),
+            // STRADS runs take link faults; parameter-server runs (a missing runtime is reported by
+            // `prepare`) also recover from failures.
+            _ => (ps, true),
+        };
+        let fails_devices =
+            f.iterations.is_some() || f.checkpoint.is_some() || !f.failures.is_empty() || f.mtbf_hours.is_some();
+        if !links || (fails_devices && !devices) {
+            let message = if links {
+                "a STRADS run takes link faults (faults.links) only: failures and checkpoint recovery are \
+                 modelled for Dnn training jobs and parameter-server runs"
+            } else {
+                "faults are modelled for training runs (Dnn, parameter-server, STRADS), not collective benchmarks"
+            };
+            return Err(ScenarioError {
+                file: file_name.into(),
+                position: locate(text, "faults"),
+                path: "faults".into(),
+                message: message.into(),
+            });
+        }
     }
     match file.workload {
         WorkloadSpec::Collective { .. } => {
@@ -1041,11 +1156,25 @@ pub fn total_clocks(prepared: &Prepared) -> u64 {
     prepared.variants.iter().map(|v| v.config.clocks).sum()
 }
 
-/// The report of a finished run.
+/// The report of a finished run; with `faults`, each variant's [`ps_fault_report`] and its convergence on the
+/// job's wall clock.
 pub fn report(prepared: &Prepared, outcomes: &[VariantOutcome]) -> reports::RunReport {
     let target = prepared.file.target_objective;
     let objective_name = prepared.variants.first().map(|v| v.program.objective_name()).unwrap_or_default();
-    let variants = outcomes.iter().zip(&prepared.variants).map(|(o, v)| variant_report(o, v, target)).collect();
+    let variants = outcomes
+        .iter()
+        .zip(&prepared.variants)
+        .enumerate()
+        .map(|(i, (o, v))| {
+            let mut report = variant_report(o, v, target);
+            if let Some(f) = &prepared.file.faults {
+                let (faults, convergence) = ps_fault_report(f, prepared.seed, i, v, &o.run, target);
+                report.faults = Some(faults);
+                report.convergence = convergence;
+            }
+            report
+        })
+        .collect();
     reports::RunReport {
         scenario: prepared.file.name.clone(),
         seed: prepared.seed,
@@ -1141,5 +1270,186 @@ fn variant_report(o: &VariantOutcome, v: &PreparedVariant, target: Option<f64>) 
                 wait_s: c.waiting.as_secs_f64(),
             })
             .collect(),
+        faults: None,
     }
+}
+
+/// What one checkpoint of variant `v` costs to write (and to read back on a restart) under `f`: its `cost`,
+/// or the largest shard plus the largest worker-local state ([`CheckpointSize`]) at its `bandwidth`, as if
+/// both shared one host's storage (colocated placement; an upper bound for dedicated hosts). Returns the
+/// bytes counted and the time.
+pub fn checkpoint_cost(f: &crate::scenario::FaultSpec, v: &PreparedVariant) -> (u64, SimDuration) {
+    let (shards, gaia) = match &v.layout {
+        Layout::Single(d) => (d.servers.len(), false),
+        Layout::Gaia { data_centers, .. } => (data_centers[0].servers.len(), true),
+    };
+    let size = CheckpointSize::of(v.program.as_ref(), &v.config, shards, gaia);
+    let bytes = size.shard_bytes + size.worker_bytes;
+    let cost = match f.checkpoint.as_ref().map(|c| (c.cost, c.bandwidth)) {
+        Some((Some(c), _)) => c.0,
+        Some((None, Some(b))) => transfer_time(bytes, b.0),
+        _ => SimDuration::ZERO,
+    };
+    (bytes, cost)
+}
+
+/// Variant `index`'s whole run through the failures of `f` (given ones, in time order, and with `mtbf_hours`
+/// a Poisson process over its worker hosts, seeded by `seed` and the variant's index), and its objective on
+/// the job's wall clock.
+///
+/// Steps are clocks: clock `c` takes `run.step_end[c] − run.step_end[c − 1]`, from every update of the clocks
+/// before it at its shard to every update of it, in `run` (the failure-free run, drained at every
+/// checkpoint); checkpoints cost [`checkpoint_cost`], and a restart `restart` plus reading the checkpoint back
+/// (as long). A rolled-back clock is replayed exactly: same data, same draws, same updates and time as its
+/// first execution (the programs draw from streams keyed by worker and clock, and the servers and workers
+/// restart from a consistent snapshot), so the objective recorded after each clock of `run` holds after every
+/// execution of it. The wall-clock convergence has a point after each completed execution of a clock whose
+/// objective `run` recorded, and at each failure and each completed restart the objective of the checkpoint
+/// the job resumes from: the curve climbs back at a failure, then repeats its descent.
+///
+/// # Panics
+/// If `run` lacks the objective of a checkpoint clock (the runtime records every one).
+pub fn ps_fault_report(
+    f: &crate::scenario::FaultSpec,
+    seed: u64,
+    index: usize,
+    v: &PreparedVariant,
+    run: &PsRun,
+    target: Option<f64>,
+) -> (reports::PsFaultReport, Vec<reports::ConvergencePoint>) {
+    let clocks = v.config.clocks;
+    let every = f.checkpoint.as_ref().map_or(0, |c| c.every);
+    let (checkpoint_bytes, cost) = checkpoint_cost(f, v);
+    let restart = SimDuration(f.restart.map_or(0, |r| r.0 .0).saturating_add(cost.0));
+    let policy = CheckpointPolicy { every, cost, restart };
+    // Given failures in time order (stable: declaration order among equal times), then drawn ones merged in.
+    let mut given: Vec<(SimTime, Option<String>)> =
+        f.failures.iter().map(|x| (SimTime(x.at.0 .0), Some(x.device.clone()))).collect();
+    given.sort_by_key(|g| g.0);
+    let workers = v.layout.workers().len() as u64;
+    let drawn: Box<dyn Iterator<Item = (SimTime, Option<String>)>> = match f.mtbf_hours {
+        Some(h) => Box::new(poisson_failures(seed, index as u32, h * 3600.0, workers).map(|t| (t, None))),
+        None => Box::new(std::iter::empty()),
+    };
+    // The timeline draws failures in order and records each one it draws but the last: the k-th record is the
+    // k-th failure drawn.
+    let mut devices: Vec<Option<String>> = Vec::new();
+    let step_end = &run.step_end;
+    let mut step_time = |c: u64, _: SimTime| {
+        let c = c as usize;
+        step_end[c].since(if c == 0 { SimTime::ZERO } else { step_end[c - 1] })
+    };
+    let course = {
+        let mut failures = merge_ascending(given.into_iter(), drawn).map(|(t, d)| {
+            devices.push(d);
+            t
+        });
+        timeline(clocks, &mut step_time, policy, &mut failures)
+    };
+    let secs = |d: SimDuration| d.as_secs_f64();
+    let failure_free = step_end.last().copied().unwrap_or(SimTime::ZERO);
+    let base = reports::PsFaultReport {
+        clocks,
+        checkpoint_every: every,
+        checkpoint_bytes,
+        checkpoint_s: secs(cost),
+        restart_s: secs(restart),
+        failure_free_s: failure_free.as_secs_f64(),
+        job_time_s: None,
+        useful_s: 0.0,
+        checkpoint_overhead_s: 0.0,
+        lost_work_s: 0.0,
+        restarting_s: 0.0,
+        goodput: 0.0,
+        time_to_target_s: None,
+        replay: "exact".into(),
+        failures: Vec::new(),
+        progress: Vec::new(),
+        never_completes: None,
+    };
+    let t = match course {
+        Err(e) => return (reports::PsFaultReport { never_completes: Some(e.to_string()), ..base }, Vec::new()),
+        Ok(t) => t,
+    };
+    let convergence = wall_clock_convergence(&t, &run.convergence);
+    let report = reports::PsFaultReport {
+        job_time_s: Some(t.end.as_secs_f64()),
+        useful_s: secs(t.useful),
+        checkpoint_overhead_s: secs(t.checkpoint_time),
+        lost_work_s: secs(t.lost_work),
+        restarting_s: secs(t.restart_time),
+        goodput: if t.end.0 == 0 { 1.0 } else { t.useful.0 as f64 / t.end.0 as f64 },
+        time_to_target_s: target
+            .and_then(|goal| convergence.iter().find(|p| p.objective <= goal))
+            .map(|p| p.sim_time_s),
+        failures: t
+            .failures
+            .iter()
+            .zip(devices)
+            .map(|(r, device)| reports::PsFailureReport {
+                at_s: r.at.as_secs_f64(),
+                device,
+                during: match r.during {
+                    Phase::Step(_) => "clock",
+                    Phase::Checkpoint(_) => "checkpoint",
+                    Phase::Restart => "restart",
+                }
+                .into(),
+                clocks_done: r.steps_done,
+                resumed_from: r.resumed_from,
+                lost_work_s: secs(r.lost_work),
+                time_to_recover_s: r.caught_up_at.map(|a| a.since(r.at).as_secs_f64()),
+            })
+            .collect(),
+        progress: t.progress.iter().map(|&(at, n)| (at.as_secs_f64(), n)).collect(),
+        ..base
+    };
+    (report, convergence)
+}
+
+/// The objective over the job's wall clock (see [`ps_fault_report`]): `points` (the run's, by clock) placed
+/// after every execution of their clock in `t`, and the resumed checkpoint's objective at each failure and
+/// completed restart (after, at a failure, the objective of the clocks it found done, when recorded).
+fn wall_clock_convergence(
+    t: &sim_core::faults::Timeline,
+    points: &[ps::ObjectivePoint],
+) -> Vec<reports::ConvergencePoint> {
+    let objective = |c: u64| points.binary_search_by_key(&c, |p| p.clock).ok().map(|i| points[i].objective);
+    let at = |c: u64, time: SimTime, objective: f64| reports::ConvergencePoint {
+        clock: c,
+        sim_time_s: time.as_secs_f64(),
+        objective,
+    };
+    let checkpoint = |c: u64| objective(c).expect("the runtime records the objective at every checkpoint clock");
+    let mut out = vec![at(0, SimTime::ZERO, checkpoint(0))];
+    let mut resumed = 0;
+    for s in &t.spans {
+        match (s.phase, s.failure) {
+            (Phase::Step(c), None) => out.extend(objective(c + 1).map(|o| at(c + 1, s.end, o))),
+            (_, Some(k)) => {
+                let r = t.failures[k];
+                if !matches!(s.phase, Phase::Restart) {
+                    out.extend(objective(r.steps_done).map(|o| at(r.steps_done, s.end, o)));
+                }
+                resumed = r.resumed_from;
+                out.push(at(resumed, s.end, checkpoint(resumed)));
+            }
+            (Phase::Restart, None) => out.push(at(resumed, s.end, checkpoint(resumed))),
+            (Phase::Checkpoint(_), None) => {}
+        }
+    }
+    out
+}
+
+/// Two ascending sequences of labelled times as one, ascending (`a` first among equal times).
+fn merge_ascending<'a, T: 'a>(
+    a: impl Iterator<Item = (SimTime, T)> + 'a,
+    b: impl Iterator<Item = (SimTime, T)> + 'a,
+) -> impl Iterator<Item = (SimTime, T)> + 'a {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
+        (_, Some(_)) => b.next(),
+        _ => a.next(),
+    })
 }

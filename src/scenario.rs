@@ -51,27 +51,65 @@ pub struct ScenarioFile {
     pub faults: Option<FaultSpec>,
 }
 
-/// Failures of a DNN training job and its recovery from checkpoints (`sim_core::faults`): the job runs
-/// `iterations` of the simulated iteration, checkpoints every `checkpoint.every` of them and, when a GPU
-/// fails, loses the work since its last checkpoint and restarts. Each variant is followed on its own.
+/// Faults over a training job: devices failing, with recovery from checkpoints (`sim_core::faults`), and
+/// links failing, degrading or coming back.
+///
+/// For `Dnn` workloads the job runs `iterations` of the simulated iteration, checkpoints every
+/// `checkpoint.every` of them and, when a GPU fails, loses the work since its last checkpoint and
+/// restarts; each variant is followed on its own. For parameter-server workloads a failure loses a
+/// worker: the run rolls back to the servers' last checkpoint, taken every `checkpoint.every` clocks.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
-    /// Iterations of the whole job (≥ 1).
-    pub iterations: u64,
-    /// When and at what cost the job checkpoints.
-    pub checkpoint: CheckpointSpec,
+    /// Iterations of the whole job (≥ 1; `Dnn` workloads only, where it is required: a parameter-server
+    /// run's length is `runtime.clocks`).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
+    pub iterations: Option<u64>,
+    /// When and at what cost the job checkpoints (default: never; a failure restarts from the start).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
+    pub checkpoint: Option<CheckpointSpec>,
     /// From a failure until training runs again, loading the checkpoint excluded: detecting the failure,
-    /// replacing the GPU, restarting the job.
-    pub restart: Duration,
+    /// replacing the device, restarting the job. Required with `failures` or `mtbf_hours`.
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
+    pub restart: Option<Duration>,
     /// Failures at given times of the job's wall clock.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<FailureSpec>,
-    /// Mean time between failures of one GPU [hours]: failures then also come as a Poisson process of
-    /// rate GPUs / MTBF, drawn from the scenario's seed. (Llama 3 405B's pre-training saw 419 unexpected
-    /// interruptions in 54 days on 16 384 H100s: about 50 700 GPU-hours each; Dubey et al. 2024, §3.3.4.)
+    /// Mean time between failures of one device (a GPU; a worker's host) [hours]: failures then also come
+    /// as a Poisson process of rate devices / MTBF, drawn from the scenario's seed. (Llama 3 405B's
+    /// pre-training saw 419 unexpected interruptions in 54 days on 16 384 H100s: about 50 700 GPU-hours
+    /// each; Dubey et al. 2024, §3.3.4.)
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "implicit_some")]
     pub mtbf_hours: Option<f64>,
+    /// Cables failing, degrading or coming back, in any order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkFaultSpec>,
+}
+
+/// A cable failing, degrading or coming back. Flows crossing a failed cable are rerouted over the
+/// remaining shortest paths; a flow left without a path fails the run with an error naming it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinkFaultSpec {
+    /// When: on a `Dnn` job's wall clock (iterations that start from then on run on the changed
+    /// platform, re-simulated), or on a parameter-server or STRADS run's simulated clock.
+    pub at: Duration,
+    /// The two nodes the cable joins, e.g. `("leaf0", "spine1")`: every link between them, both
+    /// directions, changes.
+    pub between: (String, String),
+    /// What happens to it.
+    pub event: LinkEventSpec,
+}
+
+/// What happens to a cable.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+pub enum LinkEventSpec {
+    /// It carries nothing until restored.
+    Fail,
+    /// It runs at this fraction of its bandwidth, in (0, 1] (e.g. a 400G port trained down to 100G: 0.25).
+    Degrade(f64),
+    /// Back to its full bandwidth.
+    Restore,
 }
 
 /// How often a job checkpoints and what a checkpoint costs: `cost` given, or each GPU's weights and

@@ -274,6 +274,7 @@ pub fn prepare(
             network_model: network_model_of(&file.platform),
             path_selection: path_selection_of(&file.platform),
             audit: false,
+            link_faults: Vec::new(),
         };
         if config.rounds == 0 {
             return Err(verr("rounds", "must be at least 1".into()));
@@ -287,6 +288,11 @@ pub fn prepare(
                 VariantPlatformError::Variant(field, m) => verr(&field, m),
                 VariantPlatformError::File(path, m) => err(&path, m),
             })?;
+        let mut config = config;
+        if let Some(f) = &file.faults {
+            config.link_faults =
+                crate::faults::schedule(&crate::faults::resolve_link_faults(f, &vplatform, text, file_name)?);
+        }
         let workers = vdeployment.workers.len();
         if let Some(m) = crate::run::straggler_worker_problem(&stragglers, workers) {
             let field = "stragglers.Persistent.workers";
@@ -553,5 +559,6 @@ fn variant_report(run: &StradsRun, v: &StradsVariantPlan, prepared: &PreparedStr
                 }
             })
             .collect(),
+        faults: None,
     }
 }

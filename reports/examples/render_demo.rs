@@ -75,6 +75,7 @@ fn demo_report() -> RunReport {
             convergence,
             worker_clocks,
             rounds: Vec::new(),
+            faults: None,
         }
     };
     RunReport {

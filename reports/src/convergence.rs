@@ -168,9 +168,15 @@ pub(crate) fn draw<DB: DrawingBackend>(
     } else {
         report.objective_name.clone()
     };
+    // Runs with faults plot their convergence over the job's wall clock, rollbacks included.
+    let through_failures = report.variants.iter().any(|v| v.faults.is_some());
     chart
         .configure_mesh()
-        .x_desc("simulated time [s]")
+        .x_desc(if through_failures {
+            "job wall-clock time, checkpoints and failures included [s]"
+        } else {
+            "simulated time [s]"
+        })
         .y_desc(y_desc)
         .axis_desc_style((FONT, 18))
         .label_style((FONT, 15))
@@ -201,6 +207,12 @@ pub(crate) fn draw<DB: DrawingBackend>(
             let visible = pts.iter().filter(|p| y.lo <= p.1 && p.1 <= y.hi);
             chart.draw_series(visible.map(|&p| Circle::new(p, 3, style.filled())))?;
         }
+        // A cross at each failure, where the curve jumps back to its checkpoint's objective (clamped to the range).
+        let failures = report.variants[i].faults.iter().flat_map(|f| f.failures.iter().map(|r| r.at_s));
+        let marks: Vec<(f64, f64)> = failures
+            .filter_map(|at| pts.iter().rev().find(|p| p.0 <= at).map(|p| (at, p.1.clamp(y.lo, y.hi))))
+            .collect();
+        chart.draw_series(marks.into_iter().map(|p| Cross::new(p, 6, style)))?;
     }
     if samples.is_empty() {
         let centre = (x_max / 2.0, (y.lo + y.hi) / 2.0);

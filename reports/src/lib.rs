@@ -29,7 +29,10 @@
 //! against GPU count). [`trace_json`] writes a run's [`TraceSpan`]s on named [`TraceTrack`]s as a Chrome
 //! trace-event file for Perfetto. A variant run with failures carries a [`FaultReport`] (checkpoints, lost
 //! work, restarts): [`faults_csv`] lists its failures and [`recovery_svg`] / [`recovery_png`] draw the job's
-//! progress through them and what they cost.
+//! progress through them and what they cost. A parameter-server variant run with failures carries a
+//! [`PsFaultReport`] in [`VariantReport::faults`] (its convergence then follows the job's wall clock, climbing
+//! back at each rollback): [`ps_faults_csv`] lists its failures, [`ps_recovery_svg`] / [`ps_recovery_png`]
+//! draw its clocks through them.
 //!
 //! A parameter sweep (a grid or random sample of scenario variations) comes as a [`SweepReport`]: [`sweep_csv`]
 //! and [`sweep_json`] tabulate one row per point and variant, [`sweep_axis_svg`] / [`sweep_axis_png`] plot a
@@ -99,7 +102,10 @@ pub use dnn_plot::{
     dnn_breakdown_png, dnn_breakdown_svg, throughput_png, throughput_svg, ThroughputPlot, ThroughputSeries,
 };
 pub use error::ReportError;
-pub use faults::{faults_csv, recovery_png, recovery_svg, FailureReport, FaultReport, FAULTS_CSV_HEADER};
+pub use faults::{
+    faults_csv, ps_faults_csv, ps_recovery_png, ps_recovery_svg, recovery_png, recovery_svg, FailureReport,
+    FaultReport, LinkEventReport, PsFailureReport, PsFaultReport, FAULTS_CSV_HEADER, PS_FAULTS_CSV_HEADER,
+};
 pub use heatmap::{link_load_png, link_load_svg, traffic_matrix_png, traffic_matrix_svg};
 pub use plot::{HEATMAP_HEIGHT_PX, HEATMAP_WIDTH_PX, HEIGHT_PX, WIDTH_PX};
 pub use staleness::{staleness_png, staleness_svg};

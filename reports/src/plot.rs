@@ -91,6 +91,8 @@ pub(crate) enum Figure<'a> {
     DnnBreakdown(&'a DnnReport),
     /// DNN training with failures: progress through them and the job time's split.
     Recovery(&'a DnnReport),
+    /// A parameter-server run with failures: clocks done through them and the job time's split.
+    PsRecovery(&'a RunReport),
     /// A sweep: the plotted metric against one axis (its index).
     SweepAxis(&'a SweepReport, usize),
 }
@@ -112,6 +114,7 @@ impl Figure<'_> {
             Figure::DnnBreakdown(_) => "DNN breakdown",
             Figure::SweepAxis(..) => "sweep axis",
             Figure::Recovery(_) => "recovery",
+            Figure::PsRecovery(_) => "parameter-server recovery",
         }
     }
 
@@ -144,6 +147,7 @@ impl Figure<'_> {
             Figure::DnnBreakdown(report) => dnn_plot::draw_breakdown(report, root)?,
             Figure::SweepAxis(report, axis) => sweep::draw(report, axis, root)?,
             Figure::Recovery(report) => faults::draw(report, root)?,
+            Figure::PsRecovery(report) => faults::draw_ps(report, root)?,
         }
         root.present()
     }

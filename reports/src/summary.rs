@@ -28,13 +28,18 @@ pub struct VariantReport {
     pub name: String,
     /// Whole-run totals.
     pub summary: VariantSummary,
-    /// Global objective over time, in increasing `clock` order.
+    /// Global objective over time, in increasing `clock` order; with [`VariantReport::faults`], over the job's
+    /// wall clock through failures instead, in time order (clocks repeat after each rollback).
     pub convergence: Vec<ConvergencePoint>,
     /// One record per (worker, clock), ordered by worker, then clock.
     pub worker_clocks: Vec<WorkerClockRecord>,
     /// STRADS rounds in commit order; empty for other runtimes (and then left out of the JSON).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rounds: Vec<RoundReport>,
+    /// A parameter-server run's course through failures and checkpoints, when the scenario has faults; `None`
+    /// otherwise (and then left out of the JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<crate::faults::PsFaultReport>,
 }
 
 /// Whole-run totals of one variant. Every time is simulated time.
@@ -187,7 +192,8 @@ pub struct RoundReport {
 pub struct ConvergencePoint {
     /// Clock after which the objective was evaluated [clocks].
     pub clock: u64,
-    /// Simulated time of the evaluation [s].
+    /// Simulated time of the evaluation [s]; for a run with faults, on the job's wall clock (checkpoints,
+    /// failures, restarts and replays included).
     pub sim_time_s: f64,
     /// Global objective value [objective units].
     pub objective: f64,

@@ -54,10 +54,13 @@ struct VariantJson<'a> {
     name: &'a str,
     #[serde(flatten)]
     summary: &'a VariantSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    faults: Option<&'a crate::faults::PsFaultReport>,
 }
 
 /// Renders `summary.json`: scenario, seed, objective name, target and, per variant, its name followed by the
-/// [`VariantSummary`] fields (flattened). The per-clock series are left out (they go to the CSVs).
+/// [`VariantSummary`] fields (flattened) and, for a run with faults, its `faults` block
+/// ([`crate::PsFaultReport`]). The per-clock series are left out (they go to the CSVs).
 ///
 /// # Returns
 /// Pretty-printed JSON ending in a newline. Non-finite floats become `null`.
@@ -67,7 +70,11 @@ pub fn summary_json(report: &RunReport) -> String {
         seed: report.seed,
         objective_name: &report.objective_name,
         target_objective: report.target_objective,
-        variants: report.variants.iter().map(|v| VariantJson { name: &v.name, summary: &v.summary }).collect(),
+        variants: report
+            .variants
+            .iter()
+            .map(|v| VariantJson { name: &v.name, summary: &v.summary, faults: v.faults.as_ref() })
+            .collect(),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("plain structs with string keys always serialize");
     out.push('\n');
@@ -134,7 +141,8 @@ pub fn staleness_csv(report: &RunReport) -> String {
 }
 
 /// Renders the convergence CSV: one row per (variant, convergence point), in report order, with header
-/// [`CONVERGENCE_CSV_HEADER`]. `sim_time_s` is simulated seconds.
+/// [`CONVERGENCE_CSV_HEADER`]. `sim_time_s` is simulated seconds; for a variant with faults, the job's wall
+/// clock through failures, where clocks repeat after each rollback.
 pub fn convergence_csv(report: &RunReport) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     write_row(&mut w, CONVERGENCE_CSV_HEADER);

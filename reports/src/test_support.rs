@@ -114,6 +114,7 @@ pub(crate) fn small_report() -> RunReport {
                 convergence: curve([0.0, 0.5, 1.0, 1.5], [std::f64::consts::LN_2, 0.6, 0.45, 0.31]),
                 worker_clocks: records(0.5),
                 rounds: Vec::new(),
+                faults: None,
             },
             VariantReport {
                 name: "ssp-2".into(),
@@ -121,6 +122,7 @@ pub(crate) fn small_report() -> RunReport {
                 convergence: curve([0.0, 0.4, 0.8, 1.2], [std::f64::consts::LN_2, 0.62, 0.5, 0.37]),
                 worker_clocks: records(0.4),
                 rounds: Vec::new(),
+                faults: None,
             },
         ],
     }

@@ -12,6 +12,12 @@
 //!
 //! Steps are atomic for failures: the job's time per step comes from a simulation of one step, and a
 //! failure anywhere within a step loses it, as it loses the steps before it back to the checkpoint.
+//!
+//! A step's time depends only on the step (`step_time` is called with its start time too, but the
+//! callers in this repository ignore it): a replayed step takes exactly as long as its first execution.
+//! Every executed phase, including those a failure later discards, is kept in [`Timeline::spans`], so a
+//! caller can place what it measured per step (a parameter-server run's objective after each clock) on
+//! the job's wall clock, once per execution.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -61,6 +67,25 @@ pub struct FailureRecord {
     /// When the job was back where the failure found it (again `steps_done` steps done and running):
     /// `recovered_at − at` is the failure's time to recover. `Some` in every returned timeline.
     pub recovered_at: Option<SimTime>,
+    /// When the job was back at the exact point the failure interrupted: as far into the same step (or
+    /// checkpoint) as the failure found it, or, for a failure during a restart, running again. Since a
+    /// replayed step repeats its first execution, this is `at + restart + lost_work` unless another failure
+    /// intervenes (a failure during a restart: when the next restart completes) [ps]. `Some` in every
+    /// returned timeline.
+    pub caught_up_at: Option<SimTime>,
+}
+
+/// One phase the job executed, completed or cut short by a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// What the job did.
+    pub phase: Phase,
+    /// When it started [ps].
+    pub start: SimTime,
+    /// When it completed, or when a failure cut it short [ps].
+    pub end: SimTime,
+    /// The failure (index into [`Timeline::failures`]) that cut it short; `None` if it completed.
+    pub failure: Option<usize>,
 }
 
 /// The course of a job through checkpoints, failures and restarts.
@@ -85,6 +110,9 @@ pub struct Timeline {
     /// Steps completed (kept or not yet lost) after each change, from `(0, 0)`: a staircase that drops
     /// back at each failure, for plots.
     pub progress: Vec<(SimTime, u64)>,
+    /// Every phase executed, in time order: each span starts where the previous one ended, from time 0 to
+    /// [`Timeline::end`]. Steps later discarded by a failure are included.
+    pub spans: Vec<Span>,
 }
 
 /// Why a timeline cannot be computed.
@@ -153,6 +181,7 @@ pub fn timeline(
         restart_time: SimDuration::ZERO,
         failures: Vec::new(),
         progress: vec![(SimTime::ZERO, 0)],
+        spans: Vec::new(),
     };
     let mut t = SimTime::ZERO;
     let (mut done, mut committed) = (0u64, 0u64);
@@ -183,6 +212,7 @@ pub fn timeline(
                 } else {
                     out.lost_work.0 += lost.0;
                 }
+                out.spans.push(Span { phase, start: t, end: f, failure: Some(out.failures.len()) });
                 pending.push(Reverse((done, out.failures.len())));
                 out.failures.push(FailureRecord {
                     at: f,
@@ -191,6 +221,7 @@ pub fn timeline(
                     resumed_from: committed,
                     lost_work: lost,
                     recovered_at: None,
+                    caught_up_at: None,
                 });
                 if out.failures.len() >= MAX_FAILURES {
                     return Err(never(f, out.failures.len(), done));
@@ -203,6 +234,7 @@ pub fn timeline(
                 next_failure = failures.next();
             }
             None => {
+                out.spans.push(Span { phase, start: t, end, failure: None });
                 t = end;
                 match phase {
                     Phase::Restart => {
@@ -231,7 +263,30 @@ pub fn timeline(
     }
     out.useful.0 += uncommitted_steps.0;
     out.end = t;
+    catch_up(&mut out);
     Ok(out)
+}
+
+/// Sets every failure's [`FailureRecord::caught_up_at`] from the spans: the first later execution of the
+/// interrupted phase that runs at least as long as the interrupted one had (a restart: the next restart
+/// that completes).
+///
+/// # Complexity
+/// Each failure scans the spans from its own to its catch-up: time **O(Σ over failures of those spans)**.
+fn catch_up(out: &mut Timeline) {
+    let spans = &out.spans;
+    let at_span: Vec<usize> = spans.iter().enumerate().filter(|(_, s)| s.failure.is_some()).map(|(i, _)| i).collect();
+    for (k, &i) in at_span.iter().enumerate() {
+        let cut = spans[i];
+        let reached = cut.end.since(cut.start);
+        let found = spans[i + 1..].iter().find_map(|s| match (cut.phase, s.phase) {
+            (Phase::Restart, Phase::Restart) if s.failure.is_none() => Some(s.end),
+            (Phase::Restart, _) => None,
+            (a, b) if a == b && (s.failure.is_none() || s.end.since(s.start) >= reached) => Some(s.start + reached),
+            _ => None,
+        });
+        out.failures[k].caught_up_at = found;
+    }
 }
 
 /// Marks the failures the job has caught up with, `done` steps at `t`, as recovered then; `pending` holds
@@ -314,6 +369,40 @@ mod tests {
         assert_eq!(t.restart_time, secs(2 + 3));
         assert_eq!(t.end, at(24));
         assert_eq!(t.useful.0 + t.checkpoint_time.0 + t.lost_work.0 + t.restart_time.0, t.end.0);
+    }
+
+    #[test]
+    fn spans_cover_the_job_and_a_replay_catches_up_after_restart_plus_lost_work() {
+        // Failure at 8.5 s in step 7 (index 6), 2.5 s after the checkpoint ended: back at the same point
+        // 3 s of restart and 2.5 s of replay later; a second failure at 16 s, half a second into the
+        // checkpoint after the replayed steps 5-8 (11.5-15.5 s), loses 4.5 s and catches up 7.5 s later.
+        let policy = CheckpointPolicy { every: 4, cost: secs(2), restart: secs(3) };
+        let half = SimTime(8 * S + S / 2);
+        let t = timeline(10, &mut |_, _| secs(1), policy, &mut [half, at(16)].into_iter()).unwrap();
+        assert_eq!(t.spans.first().map(|s| s.start), Some(SimTime::ZERO));
+        assert!(t.spans.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(t.spans.last().map(|s| s.end), Some(t.end));
+        for (i, f) in t.failures.iter().enumerate() {
+            let cut: Vec<&Span> = t.spans.iter().filter(|s| s.failure == Some(i)).collect();
+            assert_eq!((cut.len(), cut[0].end, cut[0].phase), (1, f.at, f.during));
+            let restart = SimDuration(policy.restart.0);
+            assert_eq!(f.caught_up_at, Some(f.at + restart + f.lost_work), "{f:?}");
+        }
+        // The first failure: step 6 replayed from 13.5 s, half a second in at 14 s.
+        assert_eq!(t.failures[0].caught_up_at, Some(at(14)));
+        assert_eq!(t.failures[1].caught_up_at, Some(SimTime(23 * S + S / 2)));
+        // Steps completed, then discarded, are still spans: steps 5 and 6 (indices 4, 5) ran three times.
+        let runs_of = |n| t.spans.iter().filter(|s| s.phase == Phase::Step(n) && s.failure.is_none()).count();
+        assert_eq!((runs_of(4), runs_of(5), runs_of(9)), (3, 3, 1));
+    }
+
+    #[test]
+    fn a_failure_during_a_restart_catches_up_when_a_restart_completes() {
+        let t = run(&[5, 7]);
+        // Restart 7-10 completes: the second failure's job is running again at 10 s.
+        assert_eq!(t.failures[1].caught_up_at, Some(at(10)));
+        // The first one (1 s into the checkpoint after 4 steps, 5 s lost) is back 1 s into that checkpoint.
+        assert_eq!(t.failures[0].caught_up_at, Some(at(15)));
     }
 
     #[test]

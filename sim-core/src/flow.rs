@@ -27,6 +27,14 @@
 //! with cross-traffic on, each flow also consumes 5 % of its rate on its reverse route (the ACKs);
 //! the latency phase lasts latency × latency-factor and bytes progress at rate × bandwidth-factor.
 //!
+//! **Link faults** ([`FlowNetwork::apply_link_fault`], [`LinkFault`]): a degraded link keeps a
+//! fraction of its capacity and its flows; a failed link drops its flows' routes. Each such flow brings
+//! its progress up to date and moves, with the bytes it has left, to a shortest path over the links
+//! still up (the network's own router, [`FlowNetwork::enable_rerouting`]), spending that route's
+//! latency before it sends again (the fluid model counts bytes sent at the failure as delivered; no
+//! retransmission timeout is modelled). A flow with no path left fails ([`FlowFailure`]). This differs from an optical circuit going
+//! dark ([`FlowNetwork::set_link_up`]), whose flows stall until it is back.
+//!
 //! **Audit** ([`NetworkAudit`], [`FlowNetwork::audit`]): the network always counts flows and bytes
 //! started, completed and failed, and the processed occurrences whose time was earlier than the one
 //! before (a clock going backwards); with [`FlowNetwork::set_audit`] it also checks every rate
@@ -43,6 +51,62 @@ use crate::time::{SimDuration, SimTime, PS_PER_SEC};
 /// Identity of a flow within one [`FlowNetwork`], in start order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FlowId(pub u64);
+
+/// A fault injected into a link ([`FlowNetwork::apply_link_fault`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LinkFault {
+    /// The link carries nothing from now on: flows crossing it are rerouted over the remaining
+    /// shortest paths ([`FlowNetwork::enable_rerouting`]) or fail ([`FlowNetwork::failures`]).
+    Fail,
+    /// The link runs at this fraction of its bandwidth, in (0, 1]; flows crossing it keep their
+    /// route and share what is left.
+    Degrade(f64),
+    /// The link is back at its full bandwidth and carries traffic again (new flows and reroutes may
+    /// use it; flows already rerouted away keep their new route).
+    Restore,
+}
+
+/// A flow that lost its route: a link it crossed failed (or it was started over a failed link) and
+/// no other path joined its ends. It delivers nothing; [`NetworkAudit`] counts it failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowFailure {
+    /// The flow.
+    pub flow: FlowId,
+    /// The caller's tag given at [`FlowNetwork::start`].
+    pub tag: u64,
+    /// Bytes of the whole flow [bytes].
+    pub bytes: u64,
+    /// Its source node.
+    pub src: NodeId,
+    /// Its destination node.
+    pub dst: NodeId,
+    /// When it was started [ps].
+    pub started: SimTime,
+    /// When it failed [ps].
+    pub at: SimTime,
+    /// The failed link on its route.
+    pub link: crate::LinkId,
+}
+
+impl FlowFailure {
+    /// A sentence naming the flow, its ends and the failed link by the names of `platform`'s nodes.
+    pub fn describe(&self, platform: &Platform) -> String {
+        let name = |n: NodeId| platform.nodes[n.index()].name.as_str();
+        let l = &platform.links[self.link.index()];
+        format!(
+            "flow {} ({} bytes from {} to {}, started at {:.9} s) failed at {:.9} s: link {} -> {} is down \
+             and no other route joins its ends",
+            self.flow.0,
+            self.bytes,
+            name(self.src),
+            name(self.dst),
+            self.started.as_secs_f64(),
+            self.at.as_secs_f64(),
+            name(l.src),
+            name(l.dst),
+        )
+    }
+}
 
 /// How concurrent flows share links, and how latency enters a transfer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -145,9 +209,12 @@ pub struct NetworkAudit {
     pub flows_started: u64,
     /// Flows that delivered all their bytes.
     pub flows_completed: u64,
-    /// Flows that ended without delivering their bytes. Always 0: nothing fails yet (fault
-    /// injection will add failures).
+    /// Flows that ended without delivering their bytes: their route lost a failed link and no
+    /// other path joined their ends ([`FlowFailure`]).
     pub flows_failed: u64,
+    /// Times a flow moved to a new route because a link of its route failed (a flow may move more
+    /// than once; it still counts once as started and once as completed or failed).
+    pub flows_rerouted: u64,
     /// Flows started and neither completed nor failed when the audit was taken, counted from the
     /// network's live flow slots (not from the counters above).
     pub flows_in_flight: u64,
@@ -155,7 +222,7 @@ pub struct NetworkAudit {
     pub bytes_injected: u64,
     /// Bytes of completed flows [bytes].
     pub bytes_delivered: u64,
-    /// Bytes of failed flows, whole flows [bytes]. Always 0 (see [`Self::flows_failed`]).
+    /// Bytes of failed flows, whole flows [bytes].
     pub bytes_failed: u64,
     /// Bytes of the flows in flight, whole flows whatever they have sent so far [bytes].
     pub bytes_in_flight: u64,
@@ -180,6 +247,7 @@ impl Default for NetworkAudit {
             flows_started: 0,
             flows_completed: 0,
             flows_failed: 0,
+            flows_rerouted: 0,
             flows_in_flight: 0,
             bytes_injected: 0,
             bytes_delivered: 0,
@@ -202,6 +270,7 @@ impl NetworkAudit {
         self.flows_started += other.flows_started;
         self.flows_completed += other.flows_completed;
         self.flows_failed += other.flows_failed;
+        self.flows_rerouted += other.flows_rerouted;
         self.flows_in_flight += other.flows_in_flight;
         self.bytes_injected += other.bytes_injected;
         self.bytes_delivered += other.bytes_delivered;
@@ -291,6 +360,8 @@ struct Flow {
     last_update: SimTime,
     phase: Phase,
     started: SimTime,
+    /// Bytes credited to the links of earlier routes when the flow was rerouted [bytes].
+    sent_before: u64,
 }
 
 impl Flow {
@@ -309,6 +380,7 @@ impl Flow {
             last_update: SimTime::ZERO,
             phase: Phase::Latency,
             started: SimTime::ZERO,
+            sent_before: 0,
         }
     }
 }
@@ -321,8 +393,46 @@ struct Entry {
     wc: f64,
 }
 
-/// Each link's (src, dst) node ids, and bytes per (source, destination) pair.
-type PairRecord = (Vec<(u32, u32)>, BTreeMap<(NodeId, NodeId), u64>);
+/// A scheduled change of a link's state, ordered by (time, sequence number).
+#[derive(Clone, Copy, Debug)]
+struct LinkEvent {
+    at: SimTime,
+    seq: u64,
+    link: u32,
+    change: LinkChange,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum LinkChange {
+    /// An optical circuit going dark or coming back ([`FlowNetwork::set_link_up`]).
+    Up(bool),
+    /// Fault injection ([`FlowNetwork::apply_link_fault`]).
+    Fault(LinkFault),
+}
+
+impl PartialEq for LinkEvent {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for LinkEvent {}
+impl PartialOrd for LinkEvent {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for LinkEvent {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// What rerouting around failed links needs: the platform and a router whose failed links are down.
+#[derive(Clone, Debug)]
+struct Rerouter {
+    platform: Platform,
+    router: crate::Router,
+}
 
 /// Flows sharing the links of one platform.
 #[derive(Clone, Debug)]
@@ -332,6 +442,20 @@ pub struct FlowNetwork {
     capacity: Vec<f64>,
     /// Capacity of each link when up [bytes/s].
     nominal: Vec<f64>,
+    /// Each link's (src, dst) node ids.
+    ends: Vec<(u32, u32)>,
+    /// Fraction of its bandwidth each capacity owner runs at ([`LinkFault::Degrade`]).
+    scale: Vec<f64>,
+    /// Whether each capacity owner is down ([`Self::set_link_up`]: a dark circuit, flows stall).
+    down: Vec<bool>,
+    /// Whether each capacity owner has failed ([`LinkFault::Fail`]: flows move away or fail).
+    failed: Vec<bool>,
+    /// Capacity owners failed now.
+    failed_count: usize,
+    /// With [`Self::enable_rerouting`]: how flows move off failed links.
+    rerouter: Option<Box<Rerouter>>,
+    /// Flows that lost their route, in failure order.
+    failures: Vec<FlowFailure>,
     owner: Vec<u32>,
     /// The opposite direction of each link's cable, if any (for ACK cross-traffic).
     reverse: Vec<Option<u32>>,
@@ -340,9 +464,9 @@ pub struct FlowNetwork {
     link_flows: Vec<Vec<Entry>>,
     /// Bytes delivered over each link (by link id) by finished flows.
     link_bytes: Vec<u64>,
-    /// With [`Self::record_pairs`]: each link's (src, dst) node ids, and bytes delivered by finished
-    /// flows per (first link's src, last link's dst).
-    pairs: Option<PairRecord>,
+    /// With [`Self::record_pairs`]: bytes delivered by finished flows per (first link's src, last
+    /// link's dst).
+    pairs: Option<BTreeMap<(NodeId, NodeId), u64>>,
     flows: Vec<Flow>,
     /// (owner, coefficient) uses of the flow being started (reused buffer).
     uses: Vec<(u32, f64)>,
@@ -355,8 +479,13 @@ pub struct FlowNetwork {
     events: QuaternaryHeapQueue,
     /// Entries of `events` superseded by a later one (skipped when they surface).
     stale: usize,
-    /// Scheduled link state changes: (time, seq, link, up).
-    link_events: BinaryHeap<Reverse<(SimTime, u64, u32, bool)>>,
+    /// Scheduled circuit changes ([`Self::schedule_link_up`]): they bound [`Self::next_time`] even
+    /// with no flow in the network, since flows may wait for a circuit.
+    link_events: BinaryHeap<Reverse<LinkEvent>>,
+    /// Scheduled link faults ([`Self::schedule_link_fault`]): they bound [`Self::next_time`] only while
+    /// flows are in the network (a fault of an idle network changes no flow, so it is applied when
+    /// the network next moves, and a run with nothing left to do ends without waiting for it).
+    fault_events: BinaryHeap<Reverse<LinkEvent>>,
     seq: u64,
     next_id: u64,
     sending: usize,
@@ -443,6 +572,13 @@ impl FlowNetwork {
             now: SimTime::ZERO,
             capacity: platform.links.iter().map(|l| l.bandwidth.0 as f64).collect(),
             nominal: platform.links.iter().map(|l| l.bandwidth.0 as f64).collect(),
+            ends: platform.links.iter().map(|l| (l.src.0, l.dst.0)).collect(),
+            scale: vec![1.0; n],
+            down: vec![false; n],
+            failed: vec![false; n],
+            failed_count: 0,
+            rerouter: None,
+            failures: Vec::new(),
             owner,
             reverse,
             params: model.params(),
@@ -456,6 +592,7 @@ impl FlowNetwork {
             events: QuaternaryHeapQueue::new(),
             stale: 0,
             link_events: BinaryHeap::new(),
+            fault_events: BinaryHeap::new(),
             seq: 0,
             next_id: 0,
             sending: 0,
@@ -487,7 +624,6 @@ impl FlowNetwork {
         self.audit.bytes_injected += bytes;
         let id = FlowId(self.next_id);
         self.next_id += 1;
-        let p = self.params;
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -497,42 +633,63 @@ impl FlowNetwork {
                 (self.flows.len() - 1) as u32
             }
         };
+        let latency = self.set_route(slot, &route.links, route.latency);
+        let flow = &mut self.flows[slot as usize];
+        flow.live = true;
+        flow.id = id;
+        flow.tag = tag;
+        flow.bytes = bytes;
+        flow.remaining = bytes as f64;
+        flow.value = 0.0;
+        flow.last_update = now;
+        flow.phase = Phase::Latency;
+        flow.started = now;
+        flow.sent_before = 0;
+        self.set_event(slot, Some(now + latency));
+        if self.failed_count > 0 {
+            if let Some(&cut) = route.links.iter().find(|l| self.failed[self.owner[l.index()] as usize]) {
+                self.reroute_or_fail(slot, now, cut);
+            }
+        }
+        id
+    }
+
+    /// Puts `links` (a route of latency `route_latency`) in `slot`'s flow: its links, the capacity
+    /// owners it consumes, its weight and bound; returns the latency of its latency phase.
+    fn set_route(&mut self, slot: u32, links: &[crate::LinkId], route_latency: SimDuration) -> SimDuration {
+        let p = self.params;
         // (owner, coefficient), merged per owner: half-duplex media and ACK cross-traffic. Owners
         // are sorted (a stable sort, so merged coefficients add in route order), which makes the
         // solver's tie-breaking order canonical.
         let mut uses = std::mem::take(&mut self.uses);
         uses.clear();
-        uses.extend(route.links.iter().map(|l| (self.owner[l.index()], 1.0)));
+        uses.extend(links.iter().map(|l| (self.owner[l.index()], 1.0)));
         if p.crosstraffic > 0.0 {
             uses.extend(
-                route
-                    .links
-                    .iter()
-                    .filter_map(|l| self.reverse[l.index()])
-                    .map(|r| (self.owner[r as usize], p.crosstraffic)),
+                links.iter().filter_map(|l| self.reverse[l.index()]).map(|r| (self.owner[r as usize], p.crosstraffic)),
             );
         }
         uses.sort_by_key(|u| u.0);
-        let latency_s = route.latency.as_secs_f64();
+        let latency_s = route_latency.as_secs_f64();
         // SimGrid: penalty = latency (+ weight-S / bandwidth per link); a flow without latency
         // gets penalty 1 (network_cm02.cpp, comm_action_set_variable).
         let weight = if p.latency_weighted && latency_s > 0.0 {
-            let penalty = route.links.iter().fold(latency_s, |acc, l| acc + p.weight_s / self.nominal[l.index()]);
+            let penalty = links.iter().fold(latency_s, |acc, l| acc + p.weight_s / self.nominal[l.index()]);
             1.0 / penalty
         } else {
             1.0
         };
-        let slowest = route.links.iter().map(|l| self.nominal[l.index()]).fold(f64::INFINITY, f64::min);
+        let slowest = links.iter().map(|l| self.nominal[l.index()]).fold(f64::INFINITY, f64::min);
         let window = match p.tcp_gamma {
             Some(g) if latency_s > 0.0 => g / (2.0 * latency_s),
             _ => f64::INFINITY,
         };
         let bound = if p.latency_weighted { slowest.min(window) } else { f64::INFINITY };
         let latency =
-            if p.latency_factor == 1.0 { route.latency } else { route.latency.mul_f64_ceil(p.latency_factor) };
+            if p.latency_factor == 1.0 { route_latency } else { route_latency.mul_f64_ceil(p.latency_factor) };
         let flow = &mut self.flows[slot as usize];
         flow.links.clear();
-        flow.links.extend(route.links.iter().map(|l| l.0));
+        flow.links.extend(links.iter().map(|l| l.0));
         flow.hops.clear();
         for &(owner, coeff) in &uses {
             match flow.hops.last_mut() {
@@ -541,28 +698,24 @@ impl FlowNetwork {
             }
         }
         self.uses = uses;
-        flow.live = true;
-        flow.id = id;
-        flow.tag = tag;
-        flow.bytes = bytes;
         flow.weight = weight;
         flow.bound = bound;
-        flow.remaining = bytes as f64;
-        flow.value = 0.0;
-        flow.last_update = now;
-        flow.phase = Phase::Latency;
-        flow.started = now;
-        self.set_event(slot, Some(now + latency));
-        id
+        latency
     }
 
-    /// Time of the next latency end, completion or scheduled link change, if any. Re-solves rates
+    /// Time of the next latency end, completion, scheduled circuit change, or scheduled link fault
+    /// while flows are in the network, if any. Re-solves rates
     /// first if flows started or ended, or links changed, since the last solve. A flow stalled on
     /// a down link has no completion until the link returns, so with no link change scheduled this
     /// can be `None` while [`Self::active`] is not zero.
     pub fn next_time(&mut self) -> Option<SimTime> {
         self.resolve_if_dirty();
-        let link = self.link_events.peek().map(|Reverse(e)| e.0);
+        let mut link = self.link_events.peek().map(|Reverse(e)| e.at);
+        if self.active() > 0 {
+            if let Some(Reverse(f)) = self.fault_events.peek() {
+                link = Some(link.map_or(f.at, |l| l.min(f.at)));
+            }
+        }
         while let Some((EventKey { time: t, seq }, slot)) = self.events.peek() {
             if self.is_current(slot, seq) {
                 return Some(link.map_or(t, |l| l.min(t)));
@@ -581,14 +734,6 @@ impl FlowNetwork {
     /// (call [`Self::next_time`] first).
     pub fn advance(&mut self, t: SimTime) -> Vec<Completion> {
         self.sync(t);
-        while let Some(&Reverse((at, _, link, up))) = self.link_events.peek() {
-            if at > t {
-                break;
-            }
-            self.link_events.pop();
-            self.observe(at);
-            self.apply_link_state(link as usize, up);
-        }
         let mut done = Vec::new();
         while let Some((EventKey { time: et, seq }, slot)) = self.events.peek() {
             if et > t {
@@ -642,17 +787,188 @@ impl FlowNetwork {
     /// # Panics
     /// If `at` is before the network's current time.
     pub fn schedule_link_up(&mut self, at: SimTime, link: crate::LinkId, up: bool) {
+        self.schedule(at, link, LinkChange::Up(up));
+    }
+
+    /// Makes rerouting possible: a flow whose route crosses a failed link ([`LinkFault::Fail`])
+    /// moves to a route of `platform` (the one the network was built over) chosen by a router with
+    /// `selection` among the shortest paths over links that have not failed, keeping the bytes it
+    /// has still to send and spending the new route's latency first. Without it such flows fail.
+    pub fn enable_rerouting(&mut self, platform: &Platform, selection: crate::PathSelection) {
+        let mut router = crate::Router::with_selection(platform, selection);
+        for (l, &o) in self.owner.iter().enumerate() {
+            if self.failed[o as usize] {
+                router.set_link_up(crate::LinkId(l as u32), false);
+            }
+        }
+        self.rerouter = Some(Box::new(Rerouter { platform: platform.clone(), router }));
+    }
+
+    /// Injects `fault` into `link` at `now` (its capacity owner: both directions of a half-duplex
+    /// medium). A failure moves every flow whose route crosses the link to another route
+    /// ([`Self::enable_rerouting`]) or fails it ([`Self::failures`]); flows started later over the
+    /// link are moved or failed at their start. Callers should also take the link down in their own
+    /// router ([`crate::Router::set_link_up`]) so that new routes avoid it.
+    ///
+    /// # Panics
+    /// As [`Self::start`] for `now`; if a degradation's fraction is not in (0, 1].
+    pub fn apply_link_fault(&mut self, now: SimTime, link: crate::LinkId, fault: LinkFault) {
+        Self::check_fault(fault);
+        self.sync(now);
+        self.observe(now);
+        self.apply_fault(now, link.index(), fault);
+    }
+
+    /// Schedules [`Self::apply_link_fault`] for time `at`; applied by [`Self::advance`] when the
+    /// network reaches `at`, before the completions due then.
+    ///
+    /// # Panics
+    /// If `at` is before the network's current time; as [`Self::apply_link_fault`] for `fault`.
+    pub fn schedule_link_fault(&mut self, at: SimTime, link: crate::LinkId, fault: LinkFault) {
+        Self::check_fault(fault);
+        self.schedule(at, link, LinkChange::Fault(fault));
+    }
+
+    /// Flows that lost their route so far, in failure order. A run that needs every flow delivered
+    /// checks this after each [`Self::advance`] and reports the first.
+    pub fn failures(&self) -> &[FlowFailure] {
+        &self.failures
+    }
+
+    fn check_fault(fault: LinkFault) {
+        if let LinkFault::Degrade(f) = fault {
+            assert!(f > 0.0 && f <= 1.0, "a degraded link keeps a fraction in (0, 1] of its bandwidth, not {f}");
+        }
+    }
+
+    fn schedule(&mut self, at: SimTime, link: crate::LinkId, change: LinkChange) {
         assert!(at >= self.now, "scheduling a link change in the past");
-        self.link_events.push(Reverse((at, self.seq, link.0, up)));
+        let e = Reverse(LinkEvent { at, seq: self.seq, link: link.0, change });
+        match change {
+            LinkChange::Up(_) => self.link_events.push(e),
+            LinkChange::Fault(_) => self.fault_events.push(e),
+        }
         self.seq += 1;
     }
 
     fn apply_link_state(&mut self, link: usize, up: bool) {
         let o = self.owner[link] as usize;
-        let capacity = if up { self.nominal[o] } else { 0.0 };
+        self.down[o] = !up;
+        self.refresh_capacity(o);
+    }
+
+    /// Sets owner `o`'s capacity from its state: zero while down or failed, else its bandwidth
+    /// times its degradation.
+    fn refresh_capacity(&mut self, o: usize) {
+        let capacity = if self.down[o] || self.failed[o] { 0.0 } else { self.nominal[o] * self.scale[o] };
         if self.capacity[o] != capacity {
             self.capacity[o] = capacity;
             self.dirty.push(o as u32);
+        }
+    }
+
+    fn apply_fault(&mut self, now: SimTime, link: usize, fault: LinkFault) {
+        let o = self.owner[link] as usize;
+        let fail = match fault {
+            LinkFault::Fail => true,
+            LinkFault::Degrade(f) => {
+                self.scale[o] = f;
+                false
+            }
+            LinkFault::Restore => {
+                self.scale[o] = 1.0;
+                false
+            }
+        };
+        if fail != self.failed[o] {
+            self.failed[o] = fail;
+            if fail {
+                self.failed_count += 1;
+            } else {
+                self.failed_count -= 1;
+            }
+            if let Some(r) = self.rerouter.as_deref_mut() {
+                for (l, &lo) in self.owner.iter().enumerate() {
+                    if lo as usize == o {
+                        r.router.set_link_up(crate::LinkId(l as u32), !fail);
+                    }
+                }
+            }
+        }
+        self.refresh_capacity(o);
+        if fail {
+            // Every live flow whose route crosses the owner, in slot order (deterministic).
+            for slot in 0..self.flows.len() as u32 {
+                let f = &self.flows[slot as usize];
+                if f.live {
+                    if let Some(&cut) = f.links.iter().find(|&&l| self.owner[l as usize] as usize == o) {
+                        self.reroute_or_fail(slot, now, crate::LinkId(cut));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves `slot`'s flow, cut at `now` by failed link `cut`, to a new route for the bytes it has
+    /// left, or fails it when no route remains (or rerouting is off).
+    fn reroute_or_fail(&mut self, slot: u32, now: SimTime, cut: crate::LinkId) {
+        let factor = self.params.bandwidth_factor;
+        let f = &mut self.flows[slot as usize];
+        let sending = f.phase == Phase::Sending;
+        if sending {
+            let dt = now.since(f.last_update).0 as f64 / PS_PER_SEC as f64;
+            f.remaining = (f.remaining - f.value * factor * dt).max(0.0);
+            f.last_update = now;
+        }
+        let (src, dst) =
+            (self.ends[f.links[0] as usize].0, self.ends[*f.links.last().expect("a cut route") as usize].1);
+        let key = crate::rng::mix64(f.id.0 ^ 0x5EED_F00D);
+        let route =
+            self.rerouter.as_deref_mut().and_then(|r| r.router.route(&r.platform, NodeId(src), NodeId(dst), key).ok());
+        if sending {
+            self.detach(slot);
+            let f = &mut self.flows[slot as usize];
+            if f.value > 0.0 {
+                self.stale += 1; // its completion
+            }
+            f.value = 0.0;
+        } else {
+            self.stale += 1; // its latency end
+        }
+        // The bytes sent so far crossed the old route's links.
+        let f = &mut self.flows[slot as usize];
+        let sent = (f.bytes - f.sent_before).saturating_sub(f.remaining.ceil() as u64);
+        for &l in &f.links {
+            self.link_bytes[l as usize] += sent;
+        }
+        f.sent_before += sent;
+        match route {
+            Some(route) => {
+                self.audit.flows_rerouted += 1;
+                let latency = self.set_route(slot, &route.links, route.latency);
+                let f = &mut self.flows[slot as usize];
+                f.phase = Phase::Latency;
+                f.last_update = now;
+                self.set_event(slot, Some(now + latency));
+            }
+            None => {
+                let f = &mut self.flows[slot as usize];
+                f.live = false;
+                self.audit.flows_failed += 1;
+                self.audit.bytes_failed += f.bytes;
+                self.failures.push(FlowFailure {
+                    flow: f.id,
+                    tag: f.tag,
+                    bytes: f.bytes,
+                    src: NodeId(src),
+                    dst: NodeId(dst),
+                    started: f.started,
+                    at: now,
+                    link: cut,
+                });
+                self.set_event(slot, None);
+                self.free.push(slot);
+            }
         }
     }
 
@@ -665,14 +981,14 @@ impl FlowNetwork {
     /// traffic matrix ([`Self::pair_bytes`]). Off by default: it costs a map update per flow.
     /// `platform` must be the one the network was built over.
     pub fn record_pairs(&mut self, platform: &Platform) {
-        let ends = platform.links.iter().map(|l| (l.src.0, l.dst.0)).collect();
-        self.pairs = Some((ends, BTreeMap::new()));
+        debug_assert_eq!(platform.links.len(), self.ends.len(), "record_pairs needs the network's own platform");
+        self.pairs = Some(BTreeMap::new());
     }
 
     /// Bytes delivered so far per (source, destination) node pair, ascending by pair [bytes]; empty
     /// unless [`Self::record_pairs`] was called (flows over an empty route are not counted).
     pub fn pair_bytes(&self) -> Vec<((NodeId, NodeId), u64)> {
-        self.pairs.as_ref().map_or_else(Vec::new, |(_, m)| m.iter().map(|(&k, &v)| (k, v)).collect())
+        self.pairs.as_ref().map_or_else(Vec::new, |m| m.iter().map(|(&k, &v)| (k, v)).collect())
     }
 
     /// Counters of the solver's work.
@@ -771,6 +1087,23 @@ impl FlowNetwork {
             }
             self.now = t;
         }
+        // Link changes due by `t`, in (time, sequence) order across both kinds.
+        loop {
+            let due = |h: &BinaryHeap<Reverse<LinkEvent>>| h.peek().map(|Reverse(e)| *e).filter(|e| e.at <= t);
+            let (circuit, fault) = (due(&self.link_events), due(&self.fault_events));
+            let e = match (circuit, fault) {
+                (Some(a), Some(b)) if b < a => self.fault_events.pop(),
+                (Some(_), _) => self.link_events.pop(),
+                (None, Some(_)) => self.fault_events.pop(),
+                (None, None) => break,
+            };
+            let Some(Reverse(LinkEvent { at, link, change, .. })) = e else { unreachable!("peeked") };
+            self.observe(at);
+            match change {
+                LinkChange::Up(up) => self.apply_link_state(link as usize, up),
+                LinkChange::Fault(f) => self.apply_fault(at, link as usize, f),
+            }
+        }
     }
 
     fn detach(&mut self, slot: u32) {
@@ -795,12 +1128,10 @@ impl FlowNetwork {
         self.audit.flows_completed += 1;
         self.audit.bytes_delivered += flow.bytes;
         for &l in &flow.links {
-            self.link_bytes[l as usize] += flow.bytes;
+            self.link_bytes[l as usize] += flow.bytes - flow.sent_before;
         }
-        if let (Some((ends, map)), Some(&first), Some(&last)) =
-            (self.pairs.as_mut(), flow.links.first(), flow.links.last())
-        {
-            let key = (NodeId(ends[first as usize].0), NodeId(ends[last as usize].1));
+        if let (Some(map), Some(&first), Some(&last)) = (self.pairs.as_mut(), flow.links.first(), flow.links.last()) {
+            let key = (NodeId(self.ends[first as usize].0), NodeId(self.ends[last as usize].1));
             *map.entry(key).or_insert(0) += flow.bytes;
         }
         self.free.push(slot);
@@ -1083,6 +1414,108 @@ mod tests {
         let links: Vec<crate::LinkId> = links.iter().map(|&l| crate::LinkId(l)).collect();
         let latency = links.iter().fold(SimDuration::ZERO, |a, l| a + p.links[l.index()].latency);
         Route { links, latency }
+    }
+
+    /// Two equal-length paths n0 → s1 → n3 (links 0, 2) and n0 → s2 → n3 (links 4, 6), every
+    /// cable 1 GB/s with 1 us latency; all nodes are switches, so both paths forward.
+    fn diamond() -> Platform {
+        let mut p = Platform::new();
+        let n: Vec<NodeId> = ["n0", "s1", "s2", "n3"].iter().map(|s| p.add_switch(*s, SimDuration::ZERO, 0)).collect();
+        let spec = LinkSpec::new(BytesPerSec(1_000_000_000), SimDuration::from_us(1));
+        p.connect(n[0], n[1], &spec);
+        p.connect(n[1], n[3], &spec);
+        p.connect(n[0], n[2], &spec);
+        p.connect(n[2], n[3], &spec);
+        p
+    }
+
+    /// System: a 1 GB flow over n0 → s1 → n3 (1 GB/s, 2 us of latency); link s1 → n3 fails at
+    /// t = 0.5 s; rerouting is on.
+    /// Expectation: it moves to n0 → s2 → n3 with what it has left, 1 GB − 1 GB/s · (0.5 s − 2 us),
+    /// after that route's 2 us: it ends at 0.5 s + 2 us + 0.500 002 s = 1 s + 4 us exactly; the old
+    /// route's links carried the bytes sent before the failure, the new route's the rest.
+    #[test]
+    fn a_failed_link_moves_its_flows_to_another_route() {
+        let p = diamond();
+        let mut net = FlowNetwork::new(&p);
+        net.enable_rerouting(&p, crate::PathSelection::Hash);
+        net.start(SimTime::ZERO, &route_of(&p, &[0, 2]), 1_000_000_000, 9);
+        net.schedule_link_fault(SimTime(500_000_000_000), crate::LinkId(2), LinkFault::Fail);
+        let done = drain(&mut net);
+        assert_eq!(done, vec![(9, SimTime::ZERO + SimDuration::from_ms(1000) + SimDuration::from_us(4))]);
+        let sent = 499_998_000;
+        assert_eq!(net.link_bytes(), &[sent, 0, sent, 0, 1_000_000_000 - sent, 0, 1_000_000_000 - sent, 0]);
+        let a = net.audit();
+        assert_eq!((a.flows_started, a.flows_completed, a.flows_rerouted, a.flows_failed), (1, 1, 1, 0));
+        a.check().unwrap();
+        assert!(net.failures().is_empty());
+    }
+
+    /// System: as above without rerouting, and a chain (one path) with rerouting.
+    /// Expectation: the flow fails at 0.5 s, delivering nothing; the failure names the flow, its
+    /// ends and the link; the audit counts it failed, whole, and its invariants hold.
+    #[test]
+    fn a_flow_without_another_route_fails_visibly() {
+        let p = diamond();
+        let (c, _) = chain(&[1_000_000_000], SimDuration::from_us(1));
+        for (platform, reroute, route) in [(&p, false, vec![0, 2]), (&c, true, vec![0])] {
+            let mut net = FlowNetwork::new(platform);
+            if reroute {
+                net.enable_rerouting(platform, crate::PathSelection::Hash);
+            }
+            net.start(SimTime::ZERO, &route_of(platform, &route), 1_000_000_000, 9);
+            let cut = crate::LinkId(*route.last().unwrap());
+            net.schedule_link_fault(SimTime(500_000_000_000), cut, LinkFault::Fail);
+            assert!(drain(&mut net).is_empty());
+            let f = &net.failures()[0];
+            assert_eq!((f.tag, f.bytes, f.at, f.link), (9, 1_000_000_000, SimTime(500_000_000_000), cut));
+            let text = f.describe(platform);
+            assert!(text.contains("flow 0 (1000000000 bytes from n0 to"), "{text}");
+            assert!(text.contains("failed at 0.500000000 s"), "{text}");
+            let a = net.audit();
+            assert_eq!(
+                (a.flows_failed, a.bytes_failed, a.flows_completed, a.flows_in_flight),
+                (1, 1_000_000_000, 0, 0)
+            );
+            a.check().unwrap();
+            // A flow started later over the failed link fails at once (no route) or moves (diamond with
+            // rerouting is covered above).
+            net.start(SimTime(1_000_000_000_000), &route_of(platform, &route), 10, 10);
+            assert_eq!(net.failures().len(), 2);
+            assert_eq!(net.active(), 0);
+        }
+    }
+
+    /// System: a flow started over a link that has already failed, with another path.
+    /// Expectation: it takes the other path from its start: 2 us + 1 s.
+    #[test]
+    fn a_flow_started_over_a_failed_link_takes_another_route() {
+        let p = diamond();
+        let mut net = FlowNetwork::new(&p);
+        net.apply_link_fault(SimTime::ZERO, crate::LinkId(0), LinkFault::Fail);
+        net.enable_rerouting(&p, crate::PathSelection::Hash);
+        net.start(SimTime::ZERO, &route_of(&p, &[0, 2]), 1_000_000_000, 1);
+        assert_eq!(drain(&mut net), vec![(1, SimTime::ZERO + SimDuration::from_ms(1000) + SimDuration::from_us(2))]);
+        assert_eq!(net.link_bytes()[4], 1_000_000_000);
+        assert_eq!(net.link_bytes()[0], 0);
+    }
+
+    /// System: a 1 GB flow on one 1 GB/s link (no latency) degraded to a quarter at 0.2 s and
+    /// restored at 0.6 s.
+    /// Expectation: 0.2 GB by 0.2 s, 0.1 GB more by 0.6 s, the last 0.7 GB in 0.7 s: it ends at 1.3 s,
+    /// and the link never carries more than its degraded capacity.
+    #[test]
+    fn a_degraded_link_slows_its_flows_until_restored() {
+        let (p, _) = chain(&[1_000_000_000], SimDuration::ZERO);
+        let mut net = FlowNetwork::new(&p);
+        net.set_audit(true);
+        net.start(SimTime::ZERO, &route_of(&p, &[0]), 1_000_000_000, 3);
+        net.schedule_link_fault(SimTime(200_000_000_000), crate::LinkId(0), LinkFault::Degrade(0.25));
+        net.schedule_link_fault(SimTime(600_000_000_000), crate::LinkId(0), LinkFault::Restore);
+        assert_eq!(drain(&mut net), vec![(3, SimTime(1_300_000_000_000))]);
+        let a = net.audit();
+        a.check().unwrap();
+        assert!(a.max_link_overload <= 1e-9 && a.allocations_checked >= 3);
     }
 
     /// System: one 1 GB flow over a 10 Gbps link with 5 us latency.

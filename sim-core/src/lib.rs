@@ -30,7 +30,7 @@ pub mod training;
 
 pub use compute::{ComputeDevice, Work};
 pub use engine::Simulation;
-pub use flow::{Completion, FlowId, FlowNetwork, NetworkAudit, NetworkModel};
+pub use flow::{Completion, FlowFailure, FlowId, FlowNetwork, LinkFault, NetworkAudit, NetworkModel};
 pub use platform::{Link, LinkId, LinkSpec, Node, NodeId, NodeKind, Platform};
 pub use program::{
     Commit, DataParallelProgram, ModelParallelProgram, Params, Partial, RowDelta, RowRef, Schedule, Step, TableSpec,

@@ -129,6 +129,13 @@ pub trait DataParallelProgram: Sync {
         let _ = worker;
         Box::new(())
     }
+    /// Bytes a checkpoint must save of this worker's local state (see [`Self::initial_worker_state`])
+    /// [bytes]: what restoring it needs, not its in-memory size (state derivable from the rest, like
+    /// LDA's document–topic counts, is left out). Stateless programs save nothing: 0, the default.
+    fn worker_state_bytes(&self, worker: usize) -> u64 {
+        let _ = worker;
+        0
+    }
     /// One clock of work (e.g. one mini-batch) of `worker` at `clock` against its view `params`,
     /// updating the worker's own `state` (made by [`Self::initial_worker_state`]; stateless
     /// programs ignore it, and callers of those may pass `&mut ()`).

@@ -10,7 +10,9 @@ use sim_core::platform::LinkSpec;
 use sim_core::program::{Commit, ModelParallelProgram, Partial, Schedule, Task};
 use sim_core::rng::{stream, StreamKind};
 use sim_core::runtime::strads::{self, StradsConfig, StradsDeployment, StradsError, StradsRun};
-use sim_core::{BytesPerSec, ComputeDevice, FlopPerSec, NodeId, Platform, SimDuration, SimTime, StragglerModel, Work};
+use sim_core::{
+    BytesPerSec, ComputeDevice, FlopPerSec, LinkFault, NodeId, Platform, SimDuration, SimTime, StragglerModel, Work,
+};
 
 /// `min_β ½‖y − Xβ‖² + ½μ‖β‖²` by coordinate descent: each round updates `set` coordinates in
 /// round-robin order; workers hold contiguous row shards and their residual slices. Every step
@@ -380,4 +382,59 @@ fn a_diverging_run_stops_and_says_so() {
     assert!(out.convergence.last().unwrap().objective.is_nan());
     let fine = run(&RidgeCd::new(40, 5, 2, 1), &StradsConfig { rounds: 100, ..StradsConfig::default() }).unwrap();
     assert!(!fine.diverged);
+}
+
+/// System: every link of the star degraded to half its bandwidth from the start, against the intact
+/// star with every message twice as large (overhead, keys and values doubled).
+/// Expectation: a message's time is latency + bytes / rate in both, so every round commits at the same
+/// picosecond and the model is bit-identical (the math does not see the network).
+#[test]
+fn a_degraded_network_is_a_network_of_larger_messages() {
+    let program = RidgeCd::new(60, 7, 3, 2);
+    let (platform, _) = star(program.workers + 1);
+    let all_links =
+        (0..platform.links.len() as u32).map(|l| (SimTime::ZERO, sim_core::LinkId(l), LinkFault::Degrade(0.5)));
+    let degraded = StradsConfig { rounds: 30, link_faults: all_links.collect(), ..StradsConfig::default() };
+    let doubled = StradsConfig {
+        rounds: 30,
+        value_bytes: 8,
+        key_bytes: 8,
+        message_overhead_bytes: 128,
+        ..StradsConfig::default()
+    };
+    let (a, b) = (run(&program, &degraded).unwrap(), run(&program, &doubled).unwrap());
+    assert_eq!(beta(&a), beta(&b));
+    let commits = |r: &StradsRun| r.rounds.iter().map(|x| x.committed).collect::<Vec<_>>();
+    assert_eq!(commits(&a), commits(&b));
+    assert_eq!(a.end_time, b.end_time);
+    let intact = run(&program, &StradsConfig { rounds: 30, ..StradsConfig::default() }).unwrap();
+    assert!(intact.end_time < a.end_time);
+    assert_eq!(a.network_audit.flows_rerouted, 0);
+}
+
+/// System: a worker's only cable fails mid-run (a star has no other path).
+/// Expectation: the run stops with an error naming the message's flow, the worker's host and the link;
+/// degrading the same cable instead only slows the run.
+#[test]
+fn a_worker_cut_off_by_a_failed_link_fails_the_run_naming_the_flow() {
+    let program = RidgeCd::new(60, 7, 3, 2);
+    let (platform, hosts) = star(program.workers + 1);
+    let intact = run(&program, &StradsConfig { rounds: 30, ..StradsConfig::default() }).unwrap();
+    let mid = SimTime(intact.end_time.0 / 2);
+    let cable = |fault| {
+        let up = platform.out_links[hosts[2].index()][0];
+        let down = platform.links.iter().position(|l| l.src == platform.links[up.index()].dst && l.dst == hosts[2]);
+        vec![(mid, up, fault), (mid, sim_core::LinkId(down.unwrap() as u32), fault)]
+    };
+    let failed = StradsConfig { rounds: 30, link_faults: cable(LinkFault::Fail), ..StradsConfig::default() };
+    match run(&program, &failed) {
+        Err(StradsError::FlowFailed(m)) => {
+            assert!(m.contains("host2") && m.contains("is down and no other route joins its ends"), "{m}")
+        }
+        other => panic!("expected a failed flow, got {:?}", other.map(|r| r.end_time)),
+    }
+    let slow = StradsConfig { rounds: 30, link_faults: cable(LinkFault::Degrade(0.1)), ..StradsConfig::default() };
+    let out = run(&program, &slow).unwrap();
+    assert!(out.end_time > intact.end_time);
+    assert_eq!(beta(&out), beta(&intact));
 }

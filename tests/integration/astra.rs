@@ -356,7 +356,7 @@ fn run_scenario(file: &str) -> Vec<(String, u64)> {
         panic!("{file}: not a DNN scenario")
     };
     let runs = clustersim::dnn::execute(&prepared).unwrap_or_else(|(v, e)| panic!("{file} {v}: {e}"));
-    for (v, r) in prepared.variants.iter().zip(&runs) {
+    for (v, clustersim::dnn::DnnRun { run: r, .. }) in prepared.variants.iter().zip(&runs) {
         for d in &r.devices {
             let busy = d.compute.0 + d.communication.0;
             assert!(
@@ -368,7 +368,7 @@ fn run_scenario(file: &str) -> Vec<(String, u64)> {
             );
         }
     }
-    prepared.variants.iter().zip(&runs).map(|(v, r)| (v.name.clone(), r.iteration_time.0)).collect()
+    prepared.variants.iter().zip(&runs).map(|(v, r)| (v.name.clone(), r.run.iteration_time.0)).collect()
 }
 
 /// Every shipped scenario built on ASTRA-sim runs, each variant over every GPU of its split.

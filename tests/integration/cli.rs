@@ -305,6 +305,50 @@ const BAD_RUN: &[(&str, &str, &str)] = &[
     ("mf_synthetic_too_large.ron", "10:9: workload.MatrixFactorization.dataset:", "160000000000 ratings"),
     ("lasso_synthetic_too_large.ron", "9:62: workload.Lasso.synthetic:", "80000000000 non-zeros"),
     ("dnn_absurd_sequence.ron", "7:23: runtime.Training.split:", "does not fit: GPU node0/gpu0 (rank 0) needs"),
+    // A Dnn job's faults: checkpoint cost, MTBF, length, restart, failing devices, schema.
+    (
+        "dnn_faults_checkpoint_cost_and_bandwidth.ron",
+        "12:9: faults.checkpoint:",
+        "give exactly one of cost and bandwidth",
+    ),
+    ("dnn_faults_checkpoint_without_cost.ron", "12:9: faults.checkpoint:", "give exactly one of cost and bandwidth"),
+    (
+        "dnn_faults_zero_checkpoint_bandwidth.ron",
+        "12:45: faults.checkpoint.bandwidth:",
+        "bandwidth \"0 GB/s\" must be at least 1 byte/s",
+    ),
+    ("dnn_faults_negative_mtbf.ron", "13:9: faults.mtbf_hours:", "-5 is not a positive number of hours"),
+    ("dnn_faults_nan_mtbf.ron", "13:9: faults.mtbf_hours:", "NaN is not a positive number of hours"),
+    ("dnn_faults_zero_iterations.ron", "11:9: faults.iterations:", "a job has at least 1 iteration"),
+    ("dnn_faults_missing_iterations.ron", "10:5: faults:", "need its length: iterations: N"),
+    (
+        "dnn_faults_failure_without_restart.ron",
+        "10:5: faults:",
+        "devices fail (failures or mtbf_hours): give the restart time",
+    ),
+    (
+        "dnn_faults_unknown_device.ron",
+        "15:27: faults.failures[1].device:",
+        "variant \"dp1 tp4 pp1\": \"node0/gpu9\" is not a node of the platform",
+    ),
+    (
+        "dnn_faults_unused_device.ron",
+        "15:27: faults.failures[1].device:",
+        "variant \"dp1 tp4 pp1\" does not run on \"node0/gpu6\"",
+    ),
+    ("dnn_link_fault_unknown_node.ron", "14:26: faults.links[1].between:", "the platform has no node \"node0/switch\""),
+    (
+        "dnn_link_fault_no_cable.ron",
+        "14:26: faults.links[1].between:",
+        "no cable joins \"node0/gpu1\" and \"node0/gpu2\"",
+    ),
+    (
+        "dnn_link_fault_degrade_above_one.ron",
+        "14:69: faults.links[1].event:",
+        "a degraded cable keeps a fraction in (0, 1] of its bandwidth, not 2",
+    ),
+    ("dnn_faults_unknown_field.ron", "13:9: faults.mtbf:", "Unexpected field named `mtbf`"),
+    ("dnn_faults_restart_without_unit.ron", "12:19: faults.restart:", "duration \"60\" has no unit"),
 ];
 
 /// The catalogue's scenarios run with `clustersim place` (the placement search's own errors), as
@@ -312,10 +356,42 @@ const BAD_RUN: &[(&str, &str, &str)] = &[
 const BAD_PLACE: &[(&str, &str, &str)] =
     &[("place_fits_nowhere.ron", "7:23: runtime.Training.split:", "the job fits nowhere: of 10 splits")];
 
-/// Runs `clustersim <command> <bad scenario> --out <dir>/out` for each case, and checks: exit code 2,
-/// `error: file:line:col: field.path: message`, no panic, and the existing output directory left
-/// exactly as it was; `clustersim validate` (parse and plan only) reports the same first line.
+/// The catalogue of bad sweep files (`tests/bad_sweeps/`) run with `clustersim sweep`, as [`BAD_RUN`]; each
+/// fails while the sweep loads (its file, base scenario and every point parsed), before any point runs.
+/// Their base scenario is the quickstart, by a path relative to the sweep file.
+const BAD_SWEEP: &[(&str, &str, &str)] = &[
+    (
+        "sweep_unknown_axis_field.ron",
+        "7:59: axes[1].values[0]:",
+        "is not a valid scenario: runtime.ParameterServer.clock: Unexpected field named `clock`",
+    ),
+    (
+        "sweep_value_of_wrong_type.ron",
+        "6:65: axes[0].values[1]:",
+        "the point platform.topology.FatTree.spines = \"two\" is not a valid scenario: \
+         platform.topology.FatTree.spines: Expected integer",
+    ),
+    ("sweep_empty_values.ron", "7:51: axes[1].values:", "an axis needs at least one value"),
+    (
+        "sweep_missing_base_scenario.ron",
+        "4:5: scenario:",
+        "tests/bad_sweeps/../../scenarios/no_such_scenario.ron: No such file",
+    ),
+    ("sweep_random_zero_points.ron", "8:20: sample.Random.points:", "must be from 1 to"),
+    ("sweep_unknown_metric.ron", "8:5: metric:", "no metric \"tokens_per_s\" here"),
+    ("sweep_unknown_field.ron", "8:5: threads:", "Unexpected field named `threads`"),
+];
+
+/// Runs `clustersim <command> <bad scenario> --out <dir>/out` for each case of `tests/bad_scenarios/`,
+/// as [`assert_bad_inputs`].
 fn assert_bad_scenarios(command: &str, cases: &[(&str, &str, &str)]) {
+    assert_bad_inputs(command, "tests/bad_scenarios", cases);
+}
+
+/// Runs `clustersim <command> <file of directory dir> --out <tmp>/out` for each case, and checks: exit
+/// code 2, `error: file:line:col: field.path: message`, no panic, and the existing output directory left
+/// exactly as it was; for `run`, `clustersim validate` (parse and plan only) reports the same first line.
+fn assert_bad_inputs(command: &str, dir_in_repo: &str, cases: &[(&str, &str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
@@ -326,7 +402,7 @@ fn assert_bad_scenarios(command: &str, cases: &[(&str, &str, &str)]) {
         let numbers: Vec<&str> = line_col.trim_end_matches(':').split(':').collect();
         assert!(numbers.len() == 2 && numbers.iter().all(|n| n.parse::<u32>().is_ok()), "{file}: {position}");
         assert!(field.ends_with(':') && field.len() > 1 && !field.contains(' '), "{file}: {position}");
-        let path: PathBuf = repo().join("tests/bad_scenarios").join(file);
+        let path: PathBuf = repo().join(dir_in_repo).join(file);
         let out = clustersim(&repo(), &[command, path.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], 1);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
@@ -361,23 +437,42 @@ fn bad_placements_are_reported_with_position_and_field() {
     assert_bad_scenarios("place", BAD_PLACE);
 }
 
-/// Every file of `tests/bad_scenarios/` is in [`BAD_RUN`] or [`BAD_PLACE`], once, and every entry
-/// is a file there: a new bad scenario cannot go unasserted.
+/// As [`bad_scenarios_are_reported_with_position_and_field`], for sweep files.
+#[test]
+fn bad_sweeps_are_reported_with_position_and_field() {
+    assert_bad_inputs("sweep", "tests/bad_sweeps", BAD_SWEEP);
+}
+
+/// The files of directory `dir` of the repository, by name, sorted.
+fn catalogue(dir: &str) -> Vec<String> {
+    let mut files: Vec<String> =
+        std::fs::read_dir(repo().join(dir)).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    files
+}
+
+/// Checks that every file of `dir` is in one of `tables`, once, and every entry is a file there.
+fn assert_catalogue_covered(dir: &str, tables: &[&[(&str, &str, &str)]]) -> usize {
+    let listed: Vec<&str> = tables.iter().flat_map(|t| t.iter()).map(|c| c.0).collect();
+    let unique: std::collections::BTreeSet<&str> = listed.iter().copied().collect();
+    assert_eq!(unique.len(), listed.len(), "{dir}: a file is listed twice");
+    let files = catalogue(dir);
+    let unasserted: Vec<&String> = files.iter().filter(|f| !unique.contains(f.as_str())).collect();
+    assert!(unasserted.is_empty(), "{dir}: in no table of tests/integration/cli.rs: {unasserted:?}");
+    let gone: Vec<&&str> = unique.iter().filter(|f| !files.iter().any(|g| g == **f)).collect();
+    assert!(gone.is_empty(), "listed but not in {dir}/: {gone:?}");
+    files.len()
+}
+
+/// Every file of `tests/bad_scenarios/` is in [`BAD_RUN`] or [`BAD_PLACE`], and every file of
+/// `tests/bad_sweeps/` in [`BAD_SWEEP`], once, and every entry is a file there: a new bad scenario or
+/// sweep cannot go unasserted.
 #[test]
 fn every_bad_scenario_is_asserted() {
-    let listed: Vec<&str> = BAD_RUN.iter().chain(BAD_PLACE).map(|c| c.0).collect();
-    let unique: std::collections::BTreeSet<&str> = listed.iter().copied().collect();
-    assert_eq!(unique.len(), listed.len(), "a file is listed twice");
-    let mut files: Vec<String> = std::fs::read_dir(repo().join("tests/bad_scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    files.sort();
-    let unasserted: Vec<&String> = files.iter().filter(|f| !unique.contains(f.as_str())).collect();
-    assert!(unasserted.is_empty(), "in no table of tests/integration/cli.rs: {unasserted:?}");
-    let gone: Vec<&&str> = unique.iter().filter(|f| !files.iter().any(|g| g == **f)).collect();
-    assert!(gone.is_empty(), "listed but not in tests/bad_scenarios/: {gone:?}");
-    assert!(files.len() >= 50, "{} bad scenarios", files.len());
+    let scenarios = assert_catalogue_covered("tests/bad_scenarios", &[BAD_RUN, BAD_PLACE]);
+    assert!(scenarios >= 87, "{scenarios} bad scenarios");
+    let sweeps = assert_catalogue_covered("tests/bad_sweeps", &[BAD_SWEEP]);
+    assert!(sweeps >= 7, "{sweeps} bad sweeps");
 }
 
 #[test]

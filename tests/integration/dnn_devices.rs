@@ -12,7 +12,7 @@ fn prepared(text: &str) -> Result<PreparedDnn, ScenarioError> {
 /// Iteration time [ps] of every variant of `text`, in order.
 fn iteration_times(text: &str) -> Vec<u64> {
     let p = prepared(text).unwrap_or_else(|e| panic!("{e}"));
-    execute(&p).unwrap_or_else(|(v, e)| panic!("{v}: {e}")).iter().map(|r| r.iteration_time.0).collect()
+    execute(&p).unwrap_or_else(|(v, e)| panic!("{v}: {e}")).iter().map(|r| r.run.iteration_time.0).collect()
 }
 
 /// GPT-2 split data 2 × tensor 2 × pipeline 2 over 8 GPUs on `topology`, with variants `variants`.

@@ -48,20 +48,34 @@ fn a_failure_scenario_reports_and_plots_its_recovery_cost() {
 }
 
 #[test]
-fn faults_outside_dnn_training_and_failures_of_unused_gpus_are_errors() {
+fn faults_outside_dnn_training_and_parameter_servers_and_failures_of_unused_gpus_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let quick = std::fs::read_to_string(repo().join("scenarios/quickstart.ron")).unwrap().replace(
-        "    target_objective: 0.33,",
-        "    target_objective: 0.33,\n    faults: (iterations: 10, checkpoint: (every: 5, cost: \"1 s\"), restart: \"1 s\"),",
+    // A collective benchmark has no job to fail (parameter-server runs are covered in ps_faults.rs).
+    let collective = std::fs::read_to_string(repo().join("scenarios/collectives_allreduce.ron")).unwrap().replace(
+        "    seed: 1,\n",
+        "    seed: 1,\n    faults: (checkpoint: (every: 5, cost: \"1 s\"), restart: \"1 s\"),\n",
     );
-    std::fs::write(dir.path().join("ps.ron"), quick).unwrap();
-    let out = clustersim_in(dir.path(), &["validate", "ps.ron"], 1);
+    std::fs::write(dir.path().join("coll.ron"), collective).unwrap();
+    let out = clustersim_in(dir.path(), &["validate", "coll.ron"], 1);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.starts_with("error: ps.ron:39:5: faults: failures and checkpoint recovery are modelled for Dnn"),
+        stderr.starts_with(
+            "error: coll.ron:6:5: faults: faults are modelled for training runs (Dnn, parameter-server, STRADS), \
+             not collective benchmarks"
+        ),
         "{stderr}"
     );
+    // A STRADS run takes link faults, not device failures.
+    let strads = std::fs::read_to_string(repo().join("scenarios/strads_lasso_synthetic.ron")).unwrap().replace(
+        "    seed: 7,\n",
+        "    seed: 7,\n    faults: (restart: \"1 s\", failures: [(at: \"1 s\", device: \"host1\")]),\n",
+    );
+    std::fs::write(dir.path().join("strads.ron"), strads).unwrap();
+    let out = clustersim_in(dir.path(), &["validate", "strads.ron"], 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("faults: a STRADS run takes link faults (faults.links) only"), "{stderr}");
     let dnn = std::fs::read_to_string(repo().join("scenarios/dnn_llama2_faults.ron"))
         .unwrap()
         .replace("split: (data: 8, tensor: 8)", "split: (data: 2, tensor: 8)");

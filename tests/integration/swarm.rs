@@ -11,7 +11,11 @@
 //!    mirror lead `s` + the mirror slack);
 //! 5. every flow completes or is reported failed (none fails yet);
 //! 6. a rerun of the same scenario, written out with `to_ron` and parsed back, with the audit off
-//!    and on one thread, renders byte-identical summaries and tables (and, every 64th case, plots).
+//!    and on one thread, renders byte-identical summaries and tables (and, every 64th case, plots);
+//! 7. a DNN job through failures and checkpoints (one DNN case in three has `faults`) accounts for
+//!    its time: job time = kept iterations + checkpoints + lost work + restarts, kept iterations =
+//!    iterations × iteration time, failures in time order, each recovered after at least a restart
+//!    ([`check_fault_report`]).
 //!
 //! Each case is a `u64` seed; [`scenario`] turns it into a small scenario (a ChaCha stream of that
 //! seed picks the platform, workload, runtime, stragglers, network model, routing and variants),
@@ -44,7 +48,10 @@ use sim_core::NetworkAudit;
 /// of its own:
 /// - 8163611476330377170: a hierarchical all-reduce in groups of 2 over 3 data-parallel replicas
 ///   passed planning and failed mid-run ([`hierarchical_all_reduce_over_indivisible_replicas`]).
-const REGRESSIONS: &[u64] = &[8_163_611_476_330_377_170];
+/// - 13281874454340754601: a job through faults of 4 024 iterations of 4 138 642 ps whose kept
+///   iterations came to 4 024 ps more: the fault timeline took the iteration time back from the
+///   report's seconds, rounding up (now the run's exact time).
+const REGRESSIONS: &[u64] = &[8_163_611_476_330_377_170, 13_281_874_454_340_754_601];
 
 /// Cases of the default run: at least 500, well under a minute in release mode on two cores.
 const DEFAULT_CASES: u32 = 500;
@@ -574,7 +581,43 @@ fn strads_scenario(rng: &mut ChaCha8Rng, seed: u64) -> ScenarioFile {
         }
         file.variants.push(v);
     }
+    // One case in four (LDA's cost too much) through link faults, drawn from a stream of their own.
+    let mut links_rng = ChaCha8Rng::seed_from_u64(seed);
+    links_rng.set_stream(LINK_FAULT_STREAM);
+    if kind != 3 && links_rng.random_bool(0.25) {
+        let links = strads_link_faults(&mut links_rng, &file);
+        if !links.is_empty() {
+            let mut f: scenario::FaultSpec = scenario::parse_as("()", "faults.ron").expect("a faults section");
+            f.links = links;
+            file.faults = Some(f);
+        }
+    }
     file
+}
+
+/// Link faults of STRADS scenario `file` (planned and run intact to learn its platforms and how long its
+/// runs take): on cables of every variant's platform (near: those of the scheduler's and workers' hosts),
+/// at times of the run's simulated clock within the slowest variant's run plus a tenth, some at a commit
+/// of the first variant's: see [`link_faults`]. None if planning or the intact run fails.
+fn strads_link_faults(rng: &mut ChaCha8Rng, file: &ScenarioFile) -> Vec<scenario::LinkFaultSpec> {
+    let text = scenario::to_ron(file);
+    let dir = DataDir { path: data_dir().clone().unwrap_or_default(), origin: "default" };
+    let Ok(Plan::Strads(p)) = plan(file.clone(), &text, "swarm.ron", &dir, None) else { return Vec::new() };
+    let Ok(runs) = clustersim::strads::execute(&p) else { return Vec::new() };
+    let mut hosts: Vec<String> = Vec::new();
+    for v in &p.variants {
+        for &n in std::iter::once(&v.deployment.scheduler).chain(&v.deployment.workers) {
+            let name = &v.platform.nodes[n.index()].name;
+            if !hosts.contains(name) {
+                hosts.push(name.clone());
+            }
+        }
+    }
+    let cables = Cables::common(p.variants.iter().map(|v| &*v.platform), &hosts);
+    let slowest = runs.iter().map(|r| r.end_time.0).max().unwrap_or(0);
+    let commits: Vec<u64> = runs.first().map(|r| r.rounds.iter().map(|x| x.committed.0).collect()).unwrap_or_default();
+    let aligned = |rng: &mut ChaCha8Rng| if commits.is_empty() { 0 } else { pick(rng, &commits) };
+    link_faults(rng, &cables, slowest.saturating_add(slowest / 10), aligned)
 }
 
 /// Small DNN models of the zoo and their (layers, attention heads); heads 0 for models without.
@@ -679,7 +722,266 @@ fn dnn_scenario(rng: &mut ChaCha8Rng, seed: u64) -> ScenarioFile {
         let sizes: Vec<u32> = [1, 2, 4].into_iter().filter(|&g| fits(g)).collect();
         *group_size = pick(rng, &sizes);
     }
+    // One case in three follows the whole job through checkpoints and failures; half of those, and one
+    // case in seven of the others (a job of only `iterations` and `links`), also through link faults.
+    // Link faults are drawn from a stream of their own, so that the scenarios drawn before they came
+    // (the seeds of [`REGRESSIONS`]) keep the rest of their faults.
+    let mut links_rng = ChaCha8Rng::seed_from_u64(seed);
+    links_rng.set_stream(LINK_FAULT_STREAM);
+    if rng.random_bool(1.0 / 3.0) {
+        if let Some(target) = FaultTarget::of_dnn(&file) {
+            let mut f = faults(rng, &target);
+            if links_rng.random_bool(0.5) {
+                f.links = dnn_link_faults(&mut links_rng, &target, f.iterations.expect("iterations"));
+            }
+            file.faults = Some(f);
+        }
+    } else if links_rng.random_bool(0.15) {
+        if let Some(target) = FaultTarget::of_dnn(&file) {
+            let n = pick(&mut links_rng, &[1u64, 10, 100, 1000, 5000]);
+            let n = links_rng.random_range(1..=n);
+            let mut f: scenario::FaultSpec =
+                scenario::parse_as(&format!("(iterations: {n})"), "faults.ron").expect("a faults section");
+            f.links = dnn_link_faults(&mut links_rng, &target, n);
+            file.faults = Some(f).filter(|f| !f.links.is_empty());
+        }
+    }
     file
+}
+
+/// The ChaCha stream (of the case's seed) that draws a DNN case's link faults.
+const LINK_FAULT_STREAM: u64 = 1;
+
+/// What the faults of a scenario may name. Today the GPUs and cables of a `Dnn` job; parameter-server
+/// workers are to come: give them a field here, fill it in a constructor like [`FaultTarget::of_dnn`],
+/// and draw their events in [`faults`]. (Cables of other kinds of runs: see [`link_faults`].)
+struct FaultTarget {
+    /// The devices every variant's job runs on, in the first variant's rank order.
+    devices: Vec<String>,
+    /// The most devices one variant runs on: the Poisson failure rate scales with it.
+    max_devices: u64,
+    /// The cables every variant's platform has ([`Cables::common`]).
+    cables: Cables,
+    /// The scenario as planned, for the intact iteration times ([`FaultTarget::iteration_times`]).
+    plan: clustersim::dnn::PreparedDnn,
+}
+
+impl FaultTarget {
+    /// Plans `file` (without faults) to learn the GPUs each variant's job runs on: its `devices`, else the
+    /// platform's first hosts (as `clustersim::dnn` decides). `None` if planning fails: the run reports it.
+    fn of_dnn(file: &ScenarioFile) -> Option<FaultTarget> {
+        let text = scenario::to_ron(file);
+        let dir = DataDir { path: data_dir().clone().unwrap_or_default(), origin: "default" };
+        let Ok(Plan::Dnn(p)) = plan(file.clone(), &text, "swarm.ron", &dir, None) else { return None };
+        let (mut devices, mut max_devices, mut any) = (None::<Vec<String>>, 0, Vec::new());
+        for v in &p.variants {
+            let ids = training_devices(v);
+            let names: Vec<String> = ids.iter().map(|&id| v.platform.nodes[id.index()].name.clone()).collect();
+            max_devices = max_devices.max(names.len() as u64);
+            any.extend(names.iter().filter(|&n| !any.contains(n)).cloned().collect::<Vec<_>>());
+            devices = Some(match devices {
+                None => names,
+                Some(common) => common.into_iter().filter(|n| names.contains(n)).collect(),
+            });
+        }
+        let devices = devices.unwrap_or_default();
+        let cables = Cables::common(p.variants.iter().map(|v| &*v.platform), &any);
+        Some(FaultTarget { devices, max_devices, cables, plan: p })
+    }
+
+    /// Each variant's intact iteration [ps] (one more run of every variant); `None` if a run fails (the
+    /// case's run reports it).
+    fn iteration_times(&self) -> Option<Vec<u64>> {
+        let runs = clustersim::dnn::execute(&self.plan).ok()?;
+        Some(runs.iter().map(|r| r.run.iteration_time.0).collect())
+    }
+}
+
+/// The GPUs a DNN variant's job runs on: its `devices`, else the platform's first hosts (as
+/// `clustersim::dnn` decides).
+fn training_devices(v: &clustersim::dnn::DnnVariantPlan) -> Vec<sim_core::NodeId> {
+    let gpus = v.config.parallelism.devices() as usize;
+    v.config.devices.clone().unwrap_or_else(|| v.platform.hosts().into_iter().take(gpus).collect())
+}
+
+/// The cables of a platform, or those every variant's platform has: each a pair of node names (ordered),
+/// once, in the order of the (first) platform's links.
+#[derive(Default)]
+struct Cables {
+    /// Every cable.
+    all: Vec<(String, String)>,
+    /// Those most likely on the job's routes: cables with an end at one of the job's devices, and cables
+    /// between two switches.
+    near: Vec<(String, String)>,
+    /// Those whose failure alone leaves every two devices of the jobs a route (on the first platform).
+    safe: Vec<(String, String)>,
+}
+
+impl Cables {
+    /// The cables every one of `platforms` has, by name pair; `near` those touching one of `devices` (node
+    /// names: the GPUs of any variant's job) or joining two switches on the first platform.
+    fn common<'a>(platforms: impl IntoIterator<Item = &'a sim_core::Platform>, devices: &[String]) -> Cables {
+        let mut all: Option<Vec<(String, String)>> = None;
+        let (mut near, mut first) = (Vec::new(), None);
+        for p in platforms {
+            first = first.or(Some(p));
+            let mut cables: Vec<(String, String)> = Vec::new();
+            for l in &p.links {
+                let (a, b) = (&p.nodes[l.src.index()], &p.nodes[l.dst.index()]);
+                let cable =
+                    if a.name <= b.name { (a.name.clone(), b.name.clone()) } else { (b.name.clone(), a.name.clone()) };
+                if a.name == b.name || cables.contains(&cable) {
+                    continue;
+                }
+                let switch = |n: &sim_core::Node| matches!(n.kind, sim_core::NodeKind::Switch { .. });
+                if all.is_none() && (devices.contains(&a.name) || devices.contains(&b.name) || switch(a) && switch(b)) {
+                    near.push(cable.clone());
+                }
+                cables.push(cable);
+            }
+            all = Some(match all {
+                None => cables,
+                Some(common) => common.into_iter().filter(|c| cables.contains(c)).collect(),
+            });
+        }
+        let all = all.unwrap_or_default();
+        near.retain(|c| all.contains(c));
+        let safe = match first {
+            Some(p) => {
+                let ids: Vec<sim_core::NodeId> = devices.iter().filter_map(|d| p.node_by_name(d)).collect();
+                all.iter().filter(|&c| devices_connected(p, &ids, std::slice::from_ref(c))).cloned().collect()
+            }
+            None => Vec::new(),
+        };
+        Cables { all, near, safe }
+    }
+
+    /// A cable to fail (`fail`: most often a safe one) or degrade, its ends in either order.
+    fn pick(&self, rng: &mut ChaCha8Rng, fail: bool) -> (String, String) {
+        let from = if fail && !self.safe.is_empty() && rng.random_bool(0.85) {
+            &self.safe
+        } else if !self.near.is_empty() && rng.random_bool(0.75) {
+            &self.near
+        } else {
+            &self.all
+        };
+        let (a, b) = pick(rng, from);
+        if rng.random_bool(0.5) {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    }
+}
+
+/// Link faults of a `Dnn` job of `iterations` iterations on `target`'s cables, at times within the job
+/// (as long as the slowest variant's failure-free job, plus a tenth): see [`link_faults`]. None if the
+/// platform has no cable or an intact iteration fails.
+fn dnn_link_faults(rng: &mut ChaCha8Rng, target: &FaultTarget, iterations: u64) -> Vec<scenario::LinkFaultSpec> {
+    let Some(times) = target.iteration_times() else { return Vec::new() };
+    let slowest = times.iter().copied().max().unwrap_or(0);
+    let horizon = slowest.saturating_mul(iterations).saturating_add(slowest.saturating_mul(iterations) / 10);
+    // Sometimes at the start of an iteration of the first variant's intact job.
+    let first = times.first().copied().unwrap_or(0);
+    link_faults(rng, &target.cables, horizon, |rng| first.saturating_mul(rng.random_range(0..=iterations)))
+}
+
+/// 1 to 4 link faults on `cables`, at times [ps] in [0, `horizon`] (some at 0, some sharing a time with
+/// another, some at a time `aligned` draws), each a `Fail`, a `Degrade` to a fraction in (0, 1] of a
+/// cable's bandwidth (sometimes exactly 1: no change) or a `Restore`, of a cable that changed before or
+/// (harmlessly) of one that never did. None without cables.
+///
+/// The generator of every kind of run with `faults.links`: `Dnn` jobs ([`dnn_link_faults`], times on the
+/// job's wall clock) and STRADS runs ([`strads_link_faults`], times on the run's simulated clock). TODO:
+/// parameter-server runs (`clustersim::run::prepare` resolves their `faults.links`): a `ps_link_faults`
+/// like [`strads_link_faults`] (the cables of the workers' and servers' hosts, times within the intact
+/// run) called at the end of [`ps_scenario`], and checks in `run_once`'s `Plan::ParameterServer` arm
+/// (a run fails only for want of a route, as [`check_strads_link_faults`]'s caller accepts; BSP with
+/// `SspReads::CompleteClocks` reads no timing, so its model does not change).
+fn link_faults(
+    rng: &mut ChaCha8Rng,
+    cables: &Cables,
+    horizon: u64,
+    mut aligned: impl FnMut(&mut ChaCha8Rng) -> u64,
+) -> Vec<scenario::LinkFaultSpec> {
+    if cables.all.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<scenario::LinkFaultSpec> = Vec::new();
+    for _ in 0..rng.random_range(1..=4) {
+        let at = match rng.random_range(0..10) {
+            0 => 0,
+            1 if !out.is_empty() => pick(rng, &out).at.0 .0,
+            2 => aligned(rng).min(horizon),
+            _ => rng.random_range(0..=horizon),
+        };
+        let (between, event) = match rng.random_range(0..10) {
+            // Less often where any failure parts the job (the run then fails: correct, but it checks less).
+            0..=2 if !cables.safe.is_empty() || rng.random_bool(0.3) => {
+                (cables.pick(rng, true), scenario::LinkEventSpec::Fail)
+            }
+            0..=2 => (cables.pick(rng, false), scenario::LinkEventSpec::Degrade(1.0)),
+            3..=6 => {
+                let f = if rng.random_bool(0.25) { 1.0 } else { round2(rng.random_range(0.01..=1.0)) };
+                (cables.pick(rng, false), scenario::LinkEventSpec::Degrade(f))
+            }
+            // A cable that changed before, or (harmless) any.
+            _ if !out.is_empty() && rng.random_bool(0.7) => (pick(rng, &out).between, scenario::LinkEventSpec::Restore),
+            _ => (cables.pick(rng, false), scenario::LinkEventSpec::Restore),
+        };
+        out.push(scenario::LinkFaultSpec { at: Duration(sim_core::SimDuration(at)), between, event });
+    }
+    out
+}
+
+/// A `faults` section for a job failing on `target`, written as RON and parsed (so that fields the
+/// schema gains later take their defaults): 1 to 5 000 iterations; most often a checkpoint every 0 to
+/// 500 iterations, costing 0 to 600 s or written at a storage bandwidth; a restart time (always when
+/// devices fail); 0 to 3 failures at times from 0 to up to a day, naming devices of `target`; and
+/// sometimes Poisson failures of a mean time between failures that keeps the mean gap between the
+/// job's failures 10 to 10⁵ times a restart and a checkpoint, so that most jobs complete.
+fn faults(rng: &mut ChaCha8Rng, target: &FaultTarget) -> scenario::FaultSpec {
+    let mut fields = vec![format!("iterations: {}", rng.random_range(1..=5000u64))];
+    // A restart and one checkpoint [s] (a bandwidth's checkpoint time guessed): scales the MTBF.
+    let mut recovery_s = 0.0;
+    if rng.random_bool(0.7) {
+        let every = rng.random_range(0..=500u64);
+        let cost = if rng.random_bool(0.7) {
+            let ms = pick(rng, &[0, 1_000, 60_000, 600_000]);
+            let ms = rng.random_range(0..=ms);
+            recovery_s += ms as f64 / 1e3;
+            format!("cost: \"{ms} ms\"")
+        } else {
+            recovery_s += 60.0;
+            format!("bandwidth: \"{}\"", pick(rng, &["100 MB/s", "1 GB/s", "25 GB/s"]))
+        };
+        fields.push(format!("checkpoint: (every: {every}, {cost})"));
+    }
+    let mut failures = Vec::new();
+    if !target.devices.is_empty() {
+        for _ in 0..rng.random_range(0..=3) {
+            let scale = 10u64.pow(rng.random_range(0..=8));
+            let device = pick(rng, &target.devices);
+            failures.push(format!("(at: \"{} ms\", device: \"{device}\")", rng.random_range(0..=scale)));
+        }
+    }
+    let mtbf = target.max_devices > 0 && rng.random_bool(0.3);
+    if !failures.is_empty() || mtbf || rng.random_bool(0.5) {
+        let most = pick(rng, &[0, 1_000, 120_000, 600_000]);
+        let ms = rng.random_range(0..=most);
+        recovery_s += ms as f64 / 1e3;
+        fields.push(format!("restart: \"{ms} ms\""));
+    }
+    if !failures.is_empty() {
+        fields.push(format!("failures: [{}]", failures.join(", ")));
+    }
+    if mtbf {
+        let gap_s = (recovery_s + 1e-3) * pick(rng, &[10.0, 100.0, 1e3, 1e5]);
+        let hours: f64 = format!("{:.4e}", gap_s * target.max_devices as f64 / 3600.0).parse().expect("a number");
+        fields.push(format!("mtbf_hours: {hours:?}"));
+    }
+    let text = format!("({})", fields.join(", "));
+    scenario::parse_as(&text, "faults.ron").unwrap_or_else(|e| panic!("the generator wrote bad faults {text}: {e}"))
 }
 
 /// A collective valid on `ranks` ranks.
@@ -842,6 +1144,351 @@ impl Findings {
     }
 }
 
+/// What the swarm's fault cases covered, for the summary line of [`swarm`]: variants with faults, failures
+/// they met, variants whose job never completes, and the `LINK_*` counts.
+static FAULT_STATS: [std::sync::atomic::AtomicU64; 11] = [const { std::sync::atomic::AtomicU64::new(0) }; 11];
+
+/// [`FAULT_STATS`]: cases with link faults (`faults.links`), those whose run failed for want of a route,
+/// variants whose link states were checked, those states, those in force before the job's end, and the
+/// variants whose job time was checked as the sum of its iterations on their link states, the states
+/// with a failed cable (the run rerouted), and pipelined STRADS variants whose model changed with them.
+const LINK_CASES: usize = 3;
+const LINK_NO_ROUTE: usize = 4;
+const LINK_VARIANTS: usize = 5;
+const LINK_STATES: usize = 6;
+const LINK_STATES_IN_JOB: usize = 7;
+const LINK_SUMS: usize = 8;
+const LINK_FAILED_STATES: usize = 9;
+const LINK_STRADS_PIPELINED_DIFFER: usize = 10;
+
+/// What a flow left without a route by failed cables fails with ([`sim_core::FlowFailure::describe`]).
+const NO_ROUTE: &str = "is down and no other route joins its ends";
+
+fn count(stat: usize, n: u64) {
+    FAULT_STATS[stat].fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How much longer than the reported `iteration_time_s` one iteration of a fault timeline may be [s]:
+/// none (the timeline runs on the run's exact iteration time; seed 13281874454340754601 checks it).
+const ITERATION_SLACK_S: f64 = 0.0;
+
+/// Checks the `faults` block of DNN variant `v` of a summary.json against the scenario's `spec`: the job's
+/// time is kept iterations + checkpoints + lost work + restarts, the kept iterations are the job's
+/// iterations at the reported iteration time, the checkpoints those of the interval (none after the
+/// last iteration), the restarts one per failure unless the next failure cut it short; failures in time
+/// order, each recovered after at least a restart, lost work summed, every given failure before the
+/// end met (and, without an MTBF, only those); goodput in (0, 1]. A job that never completes has an
+/// MTBF (given failures are finite) and no job time. With link faults, iterations on a changed platform
+/// take their own time: the kept iterations are then no longer `iterations × iteration_time_s`, and
+/// [`check_link_events`] checks them.
+fn check_fault_report(f: &mut Findings, label: &str, spec: &scenario::FaultSpec, v: &serde_json::Value) {
+    let r: reports::FaultReport = match serde_json::from_value(v["faults"].clone()) {
+        Ok(r) => r,
+        Err(e) => return f.0.push(format!("{label}: no faults block in summary.json ({e}): {}", v["faults"])),
+    };
+    let iteration = v["iteration_time_s"].as_f64().unwrap_or(f64::NAN);
+    let n = spec.iterations.expect("the generator gives iterations");
+    let every = spec.checkpoint.as_ref().map_or(0, |c| c.every);
+    count(0, 1);
+    let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-9 * scale.max(a.abs()).max(b.abs());
+    f.require(r.iterations == n && r.checkpoint_every == every, || {
+        format!(
+            "{label}: {} iterations, checkpoint every {}; the scenario says {n} and {every}",
+            r.iterations, r.checkpoint_every
+        )
+    });
+    let failure_free = n as f64 * iteration;
+    // The job's iterations as reported, up to the known rounding of the fault timeline's iteration time.
+    let slack = n as f64 * ITERATION_SLACK_S * 1.001;
+    let iterations_close = |a: f64| close(a, failure_free, 0.0) || (a - failure_free).abs() <= slack + 1e-9 * a;
+    f.require(iterations_close(r.failure_free_s), || {
+        format!("{label}: failure-free {} s, {n} iterations of {iteration} s", r.failure_free_s)
+    });
+    let links = !spec.links.is_empty();
+    if links {
+        check_link_events(f, label, spec, &r, iteration);
+    }
+    let Some(job) = r.job_time_s else {
+        count(2, 1);
+        f.require(spec.mtbf_hours.is_some() && r.never_completes.is_some() && r.failures.is_empty(), || {
+            format!("{label}: no job time: {:?}, {} failures listed", r.never_completes, r.failures.len())
+        });
+        return;
+    };
+    count(1, r.failures.len() as u64);
+    f.require(r.never_completes.is_none(), || format!("{label}: completes at {job} s, yet {:?}", r.never_completes));
+    let parts = r.useful_s + r.checkpoint_overhead_s + r.lost_work_s + r.restarting_s;
+    f.require(close(job, parts, 0.0), || {
+        format!(
+            "{label}: job {job} s ≠ useful {} + checkpoints {} + lost {} + restarting {} = {parts} s",
+            r.useful_s, r.checkpoint_overhead_s, r.lost_work_s, r.restarting_s
+        )
+    });
+    // With link faults, iterations take the time of their link state ([`check_link_events`]).
+    f.require(links || iterations_close(r.useful_s), || {
+        format!("{label}: useful {} s, {n} iterations of {iteration} s = {failure_free} s", r.useful_s)
+    });
+    // None after the last iteration; none at all when `every` is 0.
+    let checkpoints = (n - 1).checked_div(every).unwrap_or(0);
+    f.require(close(r.checkpoint_overhead_s, checkpoints as f64 * r.checkpoint_s, job), || {
+        format!("{label}: checkpoints took {} s, {checkpoints} of {} s", r.checkpoint_overhead_s, r.checkpoint_s)
+    });
+    // A job of no time (ASTRA-sim's micro benchmarks on one GPU take none) has a goodput of 1.
+    let goodput = if job == 0.0 { 1.0 } else { r.useful_s / job };
+    f.require(r.goodput > 0.0 && r.goodput <= 1.0 && close(r.goodput, goodput, 0.0), || {
+        format!("{label}: goodput {} (useful {} s of {job} s)", r.goodput, r.useful_s)
+    });
+    f.ordered(&format!("{label} failures"), r.failures.iter().map(|x| x.at_s));
+    let mut restarting = 0.0;
+    for (k, x) in r.failures.iter().enumerate() {
+        let next = r.failures.get(k + 1);
+        restarting += match next {
+            Some(y) if y.during == "restart" => y.at_s - x.at_s,
+            _ => r.restart_s,
+        };
+        let recovered = x.time_to_recover_s.is_some_and(|t| t >= r.restart_s && x.at_s + t <= job * (1.0 + 1e-9));
+        let resumed = if every == 0 { x.resumed_from == 0 } else { x.resumed_from % every == 0 };
+        f.require(
+            recovered
+                && resumed
+                && x.resumed_from <= x.iterations_done
+                && x.iterations_done <= n
+                && x.at_s <= job
+                && ["iteration", "checkpoint", "restart"].contains(&x.during.as_str())
+                && (x.during != "restart" || x.lost_work_s == 0.0),
+            || format!("{label}: failure {k} of a restart of {} s, every {every}: {x:?}", r.restart_s),
+        );
+    }
+    f.require(close(r.restarting_s, restarting, job), || {
+        format!("{label}: restarting {} s, the failures' restarts {restarting} s", r.restarting_s)
+    });
+    let lost: f64 = r.failures.iter().map(|x| x.lost_work_s).sum();
+    f.require(close(r.lost_work_s, lost, job), || format!("{label}: lost {} s, the failures' {lost} s", r.lost_work_s));
+    // The given failures before the end (those within rounding of it left out) are all met.
+    let given: Vec<f64> = spec.failures.iter().map(|x| x.at.0 .0 as f64 / 1e12).collect();
+    let before: Vec<f64> = given.iter().copied().filter(|&t| t < job * (1.0 - 1e-12)).collect();
+    let ambiguous = given.iter().any(|&t| t >= job * (1.0 - 1e-12) && t <= job * (1.0 + 1e-12));
+    for t in &before {
+        f.require(r.failures.iter().any(|x| close(x.at_s, *t, 0.0)), || {
+            format!(
+                "{label}: the failure given at {t} s is not among {:?}",
+                r.failures.iter().map(|x| x.at_s).collect::<Vec<_>>()
+            )
+        });
+    }
+    f.require(spec.mtbf_hours.is_some() || ambiguous || r.failures.len() == before.len(), || {
+        format!("{label}: {} failures met, {} given before the end at {job} s", r.failures.len(), before.len())
+    });
+}
+
+/// Whether every two of `devices` on `platform` are joined by a route (through nodes that forward) that
+/// crosses no cable of `failed` (pairs of node names, either order).
+fn devices_connected(platform: &sim_core::Platform, devices: &[sim_core::NodeId], failed: &[(String, String)]) -> bool {
+    let name = |n: sim_core::NodeId| platform.nodes[n.index()].name.as_str();
+    let down = |l: &sim_core::Link| {
+        let (a, b) = (name(l.src), name(l.dst));
+        failed.iter().any(|(x, y)| (x == a && y == b) || (x == b && y == a))
+    };
+    devices.iter().all(|&from| {
+        let mut seen = vec![false; platform.nodes.len()];
+        let mut queue = std::collections::VecDeque::from([from]);
+        seen[from.index()] = true;
+        while let Some(n) = queue.pop_front() {
+            if n != from && !platform.nodes[n.index()].forwards {
+                continue;
+            }
+            for &l in &platform.out_links[n.index()] {
+                let link = &platform.links[l.index()];
+                if !seen[link.dst.index()] && !down(link) {
+                    seen[link.dst.index()] = true;
+                    queue.push_back(link.dst);
+                }
+            }
+        }
+        devices.iter().all(|d| seen[d.index()])
+    })
+}
+
+/// A state of the platform's cables from a time of `faults.links` on.
+struct CableState {
+    /// When [ps].
+    at: u64,
+    /// The `faults.links` entries of that time, in order.
+    entries: Vec<usize>,
+    /// The failed or degraded cables then (ends in name order) and their events; restored ones left out.
+    cables: Vec<((String, String), scenario::LinkEventSpec)>,
+}
+
+impl CableState {
+    /// The failed cables.
+    fn failed(&self) -> Vec<(String, String)> {
+        let failed = self.cables.iter().filter(|(_, e)| *e == scenario::LinkEventSpec::Fail);
+        failed.map(|(c, _)| c.clone()).collect()
+    }
+}
+
+/// The cumulative states of `links`, one per distinct time, ascending (entries of one time apply in the
+/// order given).
+fn cable_states(links: &[scenario::LinkFaultSpec]) -> Vec<CableState> {
+    let mut order: Vec<usize> = (0..links.len()).collect();
+    order.sort_by_key(|&k| links[k].at.0 .0);
+    let mut now = std::collections::BTreeMap::new();
+    let mut states: Vec<CableState> = Vec::new();
+    for k in order {
+        let l = &links[k];
+        let (a, b) = l.between.clone();
+        let cable = if a <= b { (a, b) } else { (b, a) };
+        match l.event {
+            scenario::LinkEventSpec::Restore => now.remove(&cable),
+            e => now.insert(cable, e),
+        };
+        let cables = now.iter().map(|(c, e)| (c.clone(), *e)).collect();
+        match states.last_mut() {
+            Some(s) if s.at == l.at.0 .0 => {
+                s.entries.push(k);
+                s.cables = cables;
+            }
+            _ => states.push(CableState { at: l.at.0 .0, entries: vec![k], cables }),
+        }
+    }
+    states
+}
+
+/// Checks the `link_events` of variant `label`'s fault report `r` against the scenario's `spec.links`, its
+/// intact iteration taking `intact` [s]: one state per distinct time of `spec.links`, ascending, listing
+/// the entries of that time in order; a state whose failed and degraded cables (cumulative, restored ones
+/// left out) are none, or only degraded to their full rate, takes exactly the intact time; one of
+/// degradations only, no less. Without failures met, the job takes its iterations, each at the time of
+/// the latest state in force when it starts, and its checkpoints (relative 1e-9).
+fn check_link_events(f: &mut Findings, label: &str, spec: &scenario::FaultSpec, r: &reports::FaultReport, intact: f64) {
+    use scenario::LinkEventSpec;
+    count(LINK_VARIANTS, 1);
+    let states = cable_states(&spec.links);
+    let times: Vec<f64> = r.link_events.iter().map(|e| e.at_s).collect();
+    let expected: Vec<f64> = states.iter().map(|s| s.at as f64 / 1e12).collect();
+    if times != expected {
+        return f.0.push(format!("{label}: link events at {times:?} s, the scenario's distinct times {expected:?} s"));
+    }
+    for (e, state) in r.link_events.iter().zip(&states) {
+        let (entries, events) = (&state.entries, state.cables.iter().map(|(_, e)| *e).collect::<Vec<_>>());
+        count(LINK_STATES, 1);
+        if r.job_time_s.is_none_or(|job| e.at_s < job) {
+            count(LINK_STATES_IN_JOB, 1);
+        }
+        let named = e.changes.len() == entries.len()
+            && e.changes.iter().zip(entries).all(|(c, &k)| {
+                let (a, b) = &spec.links[k].between;
+                c.starts_with(&format!("{a}–{b} "))
+            });
+        f.require(named, || {
+            format!("{label}: the changes {:?} at {} s are not entries {entries:?}", e.changes, e.at_s)
+        });
+        let t = e.iteration_time_s;
+        if events.contains(&LinkEventSpec::Fail) {
+            count(LINK_FAILED_STATES, 1);
+        }
+        if events.iter().all(|&x| x == LinkEventSpec::Degrade(1.0)) {
+            f.require(t == intact, || {
+                format!(
+                    "{label}: {t} s an iteration from {} s on, with no cable changed ({events:?}); {intact} s intact",
+                    e.at_s
+                )
+            });
+        } else if events.iter().all(|x| matches!(x, LinkEventSpec::Degrade(_))) {
+            f.require(t >= intact, || {
+                format!(
+                    "{label}: {t} s an iteration from {} s on, cables degraded ({events:?}); {intact} s intact",
+                    e.at_s
+                )
+            });
+        } else {
+            f.require(t.is_finite() && t >= 0.0, || format!("{label}: {t} s an iteration from {} s on", e.at_s));
+        }
+    }
+    // Without failures, the job is its iterations on their link states and its checkpoints [ps].
+    let (Some(job), true, Some(n)) = (r.job_time_s, r.failures.is_empty(), spec.iterations) else { return };
+    count(LINK_SUMS, 1);
+    let ps = |s: f64| (s * 1e12).round() as u128;
+    let step = |t: u128| states.iter().zip(&r.link_events).rev().find(|(s, _)| u128::from(s.at) <= t);
+    let (every, checkpoint) = (r.checkpoint_every, ps(r.checkpoint_s));
+    let (mut t, mut useful) = (0u128, 0u128);
+    for i in 1..=n {
+        let d = step(t).map_or(ps(intact), |(_, e)| ps(e.iteration_time_s));
+        t += d;
+        useful += d;
+        if every > 0 && i % every == 0 && i < n {
+            t += checkpoint;
+        }
+    }
+    let close = |a: f64, b: u128| (a - b as f64 / 1e12).abs() <= 1e-9 * a.abs().max(b as f64 / 1e12);
+    f.require(close(job, t) && close(r.useful_s, useful), || {
+        format!(
+            "{label}: job {job} s, useful {} s; {n} iterations on the link states {:?} take {} s, {} s with \
+             checkpoints",
+            r.useful_s,
+            r.link_events.iter().map(|e| (e.at_s, e.iteration_time_s)).collect::<Vec<_>>(),
+            useful as f64 / 1e12,
+            t as f64 / 1e12
+        )
+    });
+}
+
+/// Checks the STRADS runs `runs` of `p` (planned from `spec`, with link faults) against the same runs
+/// without them: a variant of pipeline depth 0 (rounds strictly sequential: the model does not depend
+/// on timing) commits the same rounds to the same objectives, whatever its cables do; with degradations
+/// only it ends no earlier; with no change of rate (only degradations to the full rate and restorations),
+/// or every change after its end, it ends at the same time.
+fn check_strads_link_faults(
+    f: &mut Findings,
+    spec: &ScenarioFile,
+    p: &clustersim::strads::PreparedStrads,
+    runs: &[sim_core::runtime::strads::StradsRun],
+) -> Result<(), String> {
+    use scenario::LinkEventSpec;
+    let intact_file = ScenarioFile { faults: None, ..spec.clone() };
+    let text = scenario::to_ron(&intact_file);
+    let dir = DataDir { path: data_dir().clone().unwrap_or_default(), origin: "default" };
+    let Ok(Plan::Strads(intact)) = plan(intact_file, &text, "swarm.ron", &dir, None) else {
+        return Err("the scenario without its faults does not plan".into());
+    };
+    let intact = clustersim::strads::execute(&intact).map_err(|e| format!("the intact run failed: {e}"))?;
+    let links = &spec.faults.as_ref().expect("faults").links;
+    let degraded_only = links.iter().all(|l| !matches!(l.event, LinkEventSpec::Fail));
+    let unchanged = links.iter().all(|l| matches!(l.event, LinkEventSpec::Degrade(1.0) | LinkEventSpec::Restore));
+    for ((run, base), v) in runs.iter().zip(&intact).zip(&p.variants) {
+        let label = format!("variant {:?} with link faults", v.name);
+        count(LINK_VARIANTS, 1);
+        let objectives = |r: &sim_core::runtime::strads::StradsRun| {
+            r.convergence.iter().map(|c| (c.rounds, c.objective.to_bits())).collect::<Vec<_>>()
+        };
+        if v.config.pipeline_depth == 0 {
+            let last = |r: &sim_core::runtime::strads::StradsRun| r.convergence.last().map(|c| c.objective);
+            f.require(run.rounds.len() == base.rounds.len() && objectives(run) == objectives(base), || {
+                format!(
+                    "{label}: {} rounds to {:?}; intact {} rounds to {:?}",
+                    run.rounds.len(),
+                    last(run),
+                    base.rounds.len(),
+                    last(base)
+                )
+            });
+        } else if objectives(run) != objectives(base) {
+            count(LINK_STRADS_PIPELINED_DIFFER, 1);
+        }
+        let after = links.iter().all(|l| l.at.0 .0 > base.end_time.0);
+        if unchanged || after {
+            f.require(run.end_time == base.end_time, || {
+                format!("{label}: ends at {:?}, intact at {:?}, and no rate changed before", run.end_time, base.end_time)
+            });
+        } else if degraded_only {
+            f.require(run.end_time >= base.end_time, || {
+                format!("{label}: ends at {:?} with cables degraded, intact at {:?}", run.end_time, base.end_time)
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The staleness bound of a consistency model [clocks]; `None` for async.
 fn bound(c: ConsistencySpec) -> Option<u64> {
     match c {
@@ -931,7 +1578,35 @@ fn run_once(file: ScenarioFile, text: &str, audit: bool, plots: bool) -> Result<
             for v in &mut p.variants {
                 v.config.audit = audit;
             }
-            let runs = clustersim::strads::execute(&p).map_err(|e| format!("run failed: {e}"))?;
+            let links = spec.faults.as_ref().map_or(&[][..], |f| &f.links[..]);
+            let runs = match clustersim::strads::execute(&p) {
+                Ok(runs) => runs,
+                Err(e) => {
+                    let message = format!("run failed: {e}");
+                    if links.is_empty() || !message.contains(NO_ROUTE) {
+                        return Err(message);
+                    }
+                    // Unless some link state parts the scheduler and workers, a route is left for every message.
+                    let states = cable_states(links);
+                    let parted = p.variants.iter().any(|v| {
+                        let mut hosts = v.deployment.workers.clone();
+                        hosts.push(v.deployment.scheduler);
+                        states.iter().any(|s| !devices_connected(&v.platform, &hosts, &s.failed()))
+                    });
+                    if !parted {
+                        return Err(format!("{message}; yet no link state parts the scheduler and workers"));
+                    }
+                    if audit {
+                        count(LINK_CASES, 1);
+                        count(LINK_NO_ROUTE, 1);
+                    }
+                    return Ok(Outcome { files: vec![("error".into(), message.into_bytes())], audits: Vec::new() });
+                }
+            };
+            if audit && !links.is_empty() {
+                count(LINK_CASES, 1);
+                check_strads_link_faults(&mut f, &spec, &p, &runs)?;
+            }
             let report = clustersim::strads::report(&p, &runs);
             let Some(RuntimeSpec::Strads { pipeline_depth, .. }) = spec.runtime else { unreachable!() };
             for (i, (run, v)) in runs.iter().zip(&p.variants).enumerate() {
@@ -961,8 +1636,35 @@ fn run_once(file: ScenarioFile, text: &str, audit: bool, plots: bool) -> Result<
             for v in &mut p.variants {
                 v.config.audit = audit;
             }
-            let runs = clustersim::dnn::execute(&p).map_err(|(v, e)| format!("variant {v:?}: run failed: {e}"))?;
-            for (run, v) in runs.iter().zip(&p.variants) {
+            if audit && spec.faults.as_ref().is_some_and(|f| !f.links.is_empty()) {
+                count(LINK_CASES, 1);
+            }
+            let runs = match clustersim::dnn::execute(&p) {
+                Ok(runs) => runs,
+                Err((v, e)) => {
+                    let message = format!("variant {v:?}: run failed: {e}");
+                    // A failed cable that leaves a flow of the iteration without a route fails the run,
+                    // naming the flow and the `faults.links` entry: the same on a rerun.
+                    let links = spec.faults.as_ref().is_some_and(|f| !f.links.is_empty());
+                    if !(links && message.contains(NO_ROUTE) && message.contains("faults.links[")) {
+                        return Err(message);
+                    }
+                    // Unless some link state parts the job's GPUs, a route is left for every flow.
+                    let states = cable_states(&spec.faults.as_ref().expect("faults").links);
+                    let parted = p.variants.iter().any(|v| {
+                        let devices = training_devices(v);
+                        states.iter().any(|s| !devices_connected(&v.platform, &devices, &s.failed()))
+                    });
+                    if !parted {
+                        return Err(format!("{message}; yet no link state parts the job's GPUs"));
+                    }
+                    if audit {
+                        count(LINK_NO_ROUTE, 1);
+                    }
+                    return Ok(Outcome { files: vec![("error".into(), message.into_bytes())], audits: Vec::new() });
+                }
+            };
+            for (run, v) in runs.iter().map(|r| &r.run).zip(&p.variants) {
                 let label = format!("variant {:?}", v.name);
                 f.audit(&label, &run.network_audit, run.link_bytes.iter().sum());
                 f.require(run.network_audit.flows_started >= run.flows, || {
@@ -989,9 +1691,21 @@ fn run_once(file: ScenarioFile, text: &str, audit: bool, plots: bool) -> Result<
                     ("dnn.csv".to_string(), reports::dnn_csv(&report).into_bytes()),
                 ];
                 files.extend(trace.map(|t| ("trace.json".to_string(), t.into_bytes())));
+                if spec.faults.is_some() {
+                    files.push(("faults.csv".to_string(), reports::faults_csv(&report).into_bytes()));
+                }
                 files
             };
-            Outcome { files, audits: runs.iter().map(|r| r.network_audit).collect() }
+            if let (Some(faults), true) = (&spec.faults, audit) {
+                let summary = &files.iter().find(|(n, _)| n == "summary.json").expect("a summary").1;
+                let summary: serde_json::Value =
+                    serde_json::from_slice(summary).map_err(|e| format!("summary.json: {e}"))?;
+                for v in summary["variants"].as_array().into_iter().flatten() {
+                    let label = format!("variant {}", v["name"]);
+                    check_fault_report(&mut f, &label, faults, v);
+                }
+            }
+            Outcome { files, audits: runs.iter().map(|r| r.run.network_audit).collect() }
         }
         Plan::Collectives(p) => {
             let (report, audits) =
@@ -1108,6 +1822,14 @@ fn swarm() {
     if let Err(e) = result {
         panic!("{e}");
     }
+    let [with, failures, never, link_cases, no_route, link_variants, states, in_job, sums, rerouted, pipelined] =
+        FAULT_STATS.each_ref().map(|c| c.load(std::sync::atomic::Ordering::Relaxed));
+    eprintln!("swarm: {with} DNN variants through faults met {failures} failures; {never} never complete");
+    eprintln!(
+        "swarm: {link_cases} cases with link faults, {no_route} failing for want of a route; {link_variants} \
+         variants through them: DNN ones through {states} link states ({in_job} before the job's end, \
+         {rerouted} with a failed cable), {sums} job times summed; {pipelined} pipelined STRADS models changed"
+    );
     let skipped = skipped.into_inner();
     if skipped > 0 {
         eprintln!("swarm: {skipped} of {cases} cases skipped (LDA without its research data)");

@@ -397,6 +397,13 @@ impl DataParallelProgram for LatentDirichletAllocation {
         Box::new(LdaWorkerState { worker, topics: k, doc_ptr, z, ndk })
     }
 
+    /// The topic assignment of every token of the worker's documents, a `u32` each: `4 × tokens` [bytes].
+    /// The document–topic counts follow from the assignments and are rebuilt on a restore, not saved.
+    fn worker_state_bytes(&self, worker: usize) -> u64 {
+        let tokens: usize = self.plans[worker].docs.iter().map(|&d| self.corpus.doc(d as usize).len()).sum();
+        4 * tokens as u64
+    }
+
     fn compute(&self, worker: usize, clock: u64, params: &Params, state: &mut dyn Any) -> Step {
         let st = state.downcast_mut::<LdaWorkerState>().expect("LDA compute needs the state of initial_worker_state");
         assert_eq!(st.worker, worker, "state of worker {} passed to worker {worker}", st.worker);
@@ -576,6 +583,19 @@ mod tests {
                 assert_eq!(s.topics(pos).len(), p.corpus().doc(p.partition(w)[pos] as usize).len());
             }
         }
+    }
+
+    #[test]
+    fn a_checkpoint_saves_four_bytes_per_token_of_the_worker() {
+        let p = prog(3, 2);
+        let mut total = 0;
+        for w in 0..3 {
+            let state = p.initial_worker_state(w);
+            let s = state.downcast_ref::<LdaWorkerState>().unwrap();
+            assert_eq!(p.worker_state_bytes(w), 4 * s.z.len() as u64);
+            total += p.worker_state_bytes(w);
+        }
+        assert_eq!(total, 4 * p.corpus().num_tokens() as u64);
     }
 
     #[test]

@@ -362,7 +362,8 @@ impl Execution {
 ///
 /// # Errors
 /// [`CollectiveError::Routing`] if two hosts that must talk are not connected;
-/// [`CollectiveError::StartInPast`] if an execution starts before the network's current time.
+/// [`CollectiveError::StartInPast`] if an execution starts before the network's current time;
+/// [`CollectiveError::FlowFailed`] if a flow lost its route to a failed link.
 ///
 /// # Panics
 /// If the executions stall with ops left and nothing pending (a schedule that breaks the
@@ -398,6 +399,18 @@ pub fn run(
         for e in executions.iter_mut() {
             e.issue(platform, router, net, t)?;
         }
+        check_failures(platform, net)?;
     }
     Ok(other)
+}
+
+/// The first flow of `net` that lost its route, as an error naming it.
+///
+/// # Errors
+/// [`CollectiveError::FlowFailed`] if any flow failed.
+pub fn check_failures(platform: &Platform, net: &FlowNetwork) -> Result<(), CollectiveError> {
+    match net.failures().first() {
+        Some(f) => Err(CollectiveError::FlowFailed(f.describe(platform))),
+        None => Ok(()),
+    }
 }

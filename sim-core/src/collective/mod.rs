@@ -41,7 +41,7 @@ mod tree;
 
 pub use all_to_all::AllToAll;
 pub use broadcast::Broadcast;
-pub use exec::{run, CollectiveStats, ExecOptions, Execution, OpRecord};
+pub use exec::{check_failures, run, CollectiveStats, ExecOptions, Execution, OpRecord};
 pub use halving_doubling::HalvingDoubling;
 pub use ring::RingSchedule;
 pub use schedule::{ExplicitSchedule, Schedule, Transfer};
@@ -59,6 +59,10 @@ pub enum CollectiveError {
     /// Two hosts that must exchange data are not connected.
     #[error(transparent)]
     Routing(#[from] RoutingError),
+    /// A flow lost its route to a failed link and no other path joined its ends
+    /// ([`crate::FlowNetwork::failures`]); the text names the flow, its ends and the link.
+    #[error("{0}")]
+    FlowFailed(String),
     /// The host list does not have one host per rank.
     #[error("{hosts} hosts given for a schedule of {ranks} ranks")]
     RankMismatch {

@@ -78,6 +78,10 @@ pub struct StradsConfig {
     /// Check every rate allocation against link capacities ([`FlowNetwork::set_audit`]; for
     /// invariant tests, off by default). The rest of [`StradsRun::network_audit`] is always kept.
     pub audit: bool,
+    /// Links failing, degrading or coming back at given times of the run [ps]
+    /// ([`FlowNetwork::schedule_link_fault`]): messages move to the remaining shortest paths, and one
+    /// left without a path fails the run ([`StradsError::FlowFailed`]).
+    pub link_faults: Vec<(SimTime, crate::LinkId, crate::LinkFault)>,
 }
 
 impl Default for StradsConfig {
@@ -93,6 +97,7 @@ impl Default for StradsConfig {
             network_model: NetworkModel::MaxMin,
             path_selection: PathSelection::Hash,
             audit: false,
+            link_faults: Vec::new(),
         }
     }
 }
@@ -123,6 +128,10 @@ pub enum StradsError {
     /// number of tasks).
     #[error("program error: {0}")]
     Program(String),
+    /// A message lost its route to a failed link and no other path joined its ends; the text names
+    /// the flow, its ends and the link.
+    #[error("{0}")]
+    FlowFailed(String),
 }
 
 /// The committed model at a moment.
@@ -410,6 +419,12 @@ impl<'a> Runtime<'a> {
         };
         let mut net = FlowNetwork::with_model(platform, config.network_model);
         net.set_audit(config.audit);
+        if !config.link_faults.is_empty() {
+            net.enable_rerouting(platform, config.path_selection);
+            for &(at, link, fault) in &config.link_faults {
+                net.schedule_link_fault(at, link, fault);
+            }
+        }
         let p = workers.len();
         let mut rt = Runtime {
             platform,
@@ -441,10 +456,19 @@ impl<'a> Runtime<'a> {
         Ok(rt)
     }
 
+    /// The first message that lost its route, as an error.
+    fn check_failures(&self) -> Result<(), StradsError> {
+        match self.net.failures().first() {
+            Some(f) => Err(StradsError::FlowFailed(f.describe(self.platform))),
+            None => Ok(()),
+        }
+    }
+
     fn run(mut self) -> Result<StradsRun, StradsError> {
         self.maybe_dispatch();
         self.start_scheduler_job()?;
         loop {
+            self.check_failures()?;
             let net_next = self.net.next_time();
             let sim_next = self.sim.peek_time();
             let take_net = match (net_next, sim_next) {
@@ -468,6 +492,7 @@ impl<'a> Runtime<'a> {
                 }
             }
         }
+        self.check_failures()?;
         assert!(self.in_flight.is_empty(), "run ended with a round uncommitted");
         assert!(self.workers.iter().all(|w| w.tasks.is_empty() && w.inbox.is_empty()), "run ended with work left");
         self.out.end_time = self.sim.now();

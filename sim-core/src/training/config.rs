@@ -158,6 +158,10 @@ pub struct TrainingConfig {
     /// ([`crate::FlowNetwork::set_audit`]; for invariant tests, off by default). The rest of
     /// [`super::TrainingRun::network_audit`] is always kept.
     pub audit: bool,
+    /// Links that have failed or are degraded for the whole iteration, applied before it starts
+    /// ([`crate::FlowNetwork::apply_link_fault`]): flows move to the remaining shortest paths, and a
+    /// flow left without one fails the iteration ([`crate::collective::CollectiveError::FlowFailed`]).
+    pub link_faults: Vec<(crate::LinkId, crate::LinkFault)>,
 }
 
 impl TrainingConfig {
@@ -184,6 +188,7 @@ impl TrainingConfig {
             trace: false,
             traffic_matrix: false,
             audit: false,
+            link_faults: Vec::new(),
         }
     }
 }

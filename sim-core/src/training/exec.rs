@@ -503,6 +503,7 @@ pub fn run_iteration(
         sim.net.record_pairs(platform);
     }
     sim.net.set_audit(config.audit);
+    apply_link_faults(&mut sim.net, platform, selection, &config.link_faults);
 
     // Replicas (replica-major within a stage: index = stage · d + replica) and their steps.
     for s in 0..p {
@@ -742,6 +743,7 @@ impl Sim<'_> {
         let key = (nodes.to_vec(), collective, bytes);
         if !self.isolated.contains_key(&key) {
             let mut net = FlowNetwork::with_model(self.platform, self.model);
+            apply_link_faults(&mut net, self.platform, self.selection, &self.config.link_faults);
             if self.config.traffic_matrix {
                 net.record_pairs(self.platform);
             }
@@ -1268,6 +1270,7 @@ impl Sim<'_> {
 
     fn event_loop(&mut self) -> Result<(), TrainingError> {
         loop {
+            crate::collective::check_failures(self.platform, &self.net)?;
             let timer = self.timers.peek().map(|Reverse((t, ..))| *t);
             let flow = self.net.next_time();
             let now = match (timer, flow) {
@@ -1320,11 +1323,28 @@ impl Sim<'_> {
                 }
             }
         }
+        crate::collective::check_failures(self.platform, &self.net)?;
         if let Some(r) = self.replicas.iter().position(|r| !r.finished) {
             return Err(TrainingError::Stalled { rank: self.replicas[r].ranks[0] });
         }
         Ok(())
     }
+}
+
+/// Applies `faults` to `net` at time zero, with rerouting over `platform` by `selection` when any.
+fn apply_link_faults(
+    net: &mut FlowNetwork,
+    platform: &Platform,
+    selection: PathSelection,
+    faults: &[(crate::LinkId, crate::LinkFault)],
+) {
+    if faults.is_empty() {
+        return;
+    }
+    for &(link, fault) in faults {
+        net.apply_link_fault(SimTime::ZERO, link, fault);
+    }
+    net.enable_rerouting(platform, selection);
 }
 
 /// Merges consecutive `Run` steps (their durations add), keeping markers and flow collectives.

@@ -50,6 +50,16 @@
 //! and the staleness `c − row clock` of every row read. The three times partition a worker's
 //! timeline: they add up to when it finished its last clock (under BSP, passed its last barrier).
 //! Server-side update application costs no simulated time.
+//!
+//! **Checkpoints** ([`PsConfig::checkpoint_every`] `= Some(k)`): the run drains at every checkpoint
+//! clock `c = k, 2k, …` short of the last: no worker starts its clock `c` (counting from 0) until every
+//! update of clocks `< c` has reached its shard (under [`run_gaia`], and every mirror has reported its
+//! commit of them), and none of a later clock exists yet, so the server tables then hold exactly the
+//! updates of clocks `< c` whatever the consistency model: a consistent snapshot, taken at
+//! [`PsRun::step_end`]`[c − 1]`, with its objective recorded. Writing it costs no simulated time here;
+//! `crate::faults::timeline` adds it, and the failures and restarts, to the job's wall clock. Workers
+//! wait at the drain (counted as waiting time of the clock they start after it). Without checkpoints
+//! the run is exactly what it was before checkpoints existed.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -142,6 +152,15 @@ pub struct PsConfig {
     /// Check every rate allocation against link capacities ([`FlowNetwork::set_audit`]; for
     /// invariant tests, off by default). The rest of [`PsRun::network_audit`] is always kept.
     pub audit: bool,
+    /// Coordinated checkpoints every this many clocks (≥ 1) [clocks]: the run drains at clocks
+    /// `k, 2k, …` before the last, so the server tables are then a consistent snapshot (see the
+    /// module docs). `None` (the default): no drains, the run of a parameter server without
+    /// checkpoints.
+    pub checkpoint_every: Option<u64>,
+    /// Links failing, degrading or coming back at given times of the run [ps]
+    /// ([`FlowNetwork::schedule_link_fault`]): messages move to the remaining shortest paths, and one
+    /// left without a path fails the run ([`PsError::FlowFailed`]).
+    pub link_faults: Vec<(SimTime, crate::LinkId, crate::LinkFault)>,
 }
 
 impl Default for PsConfig {
@@ -157,6 +176,8 @@ impl Default for PsConfig {
             network_model: NetworkModel::MaxMin,
             path_selection: PathSelection::Hash,
             audit: false,
+            checkpoint_every: None,
+            link_faults: Vec::new(),
         }
     }
 }
@@ -168,6 +189,48 @@ pub struct PsDeployment {
     pub workers: Vec<NodeId>,
     /// Host of each server shard.
     pub servers: Vec<NodeId>,
+}
+
+/// The shard, among `shards` (≥ 1) of one data center, that owns `row`: consecutive rows of every table
+/// spread round-robin, each table starting at its own offset.
+///
+/// # Panics
+/// If `shards` is 0.
+pub fn shard_of(row: RowRef, shards: usize) -> usize {
+    (row.row as usize + row.table as usize * 7_919) % shards
+}
+
+/// What a coordinated checkpoint of a run saves from its largest parts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckpointSize {
+    /// The largest shard's rows, each its key and values [bytes]; under Gaia twice the values, as a shard
+    /// also keeps its accumulated updates not yet sent to its mirrors.
+    pub shard_bytes: u64,
+    /// The largest worker-local state ([`DataParallelProgram::worker_state_bytes`]) [bytes].
+    pub worker_bytes: u64,
+}
+
+impl CheckpointSize {
+    /// Of `program` run with `config` on `shards` (≥ 1) shards per data center; `gaia` for [`run_gaia`]
+    /// (shards then also save their ASP accumulators).
+    ///
+    /// # Panics
+    /// If `shards` is 0.
+    pub fn of(program: &dyn DataParallelProgram, config: &PsConfig, shards: usize, gaia: bool) -> Self {
+        assert!(shards > 0, "a parameter server has at least one shard");
+        let mut per_shard = vec![0u64; shards];
+        let copies = if gaia { 2 } else { 1 };
+        for (t, spec) in program.tables().iter().enumerate() {
+            let row = u64::from(config.key_bytes) + copies * u64::from(spec.width) * u64::from(config.value_bytes);
+            for r in 0..spec.rows {
+                per_shard[shard_of(RowRef { table: t as u32, row: r }, shards)] += row;
+            }
+        }
+        CheckpointSize {
+            shard_bytes: per_shard.into_iter().max().unwrap_or(0),
+            worker_bytes: (0..program.workers()).map(|w| program.worker_state_bytes(w)).max().unwrap_or(0),
+        }
+    }
 }
 
 /// Why a run could not start.
@@ -183,6 +246,10 @@ pub enum PsError {
     /// The configuration is invalid.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A message lost its route to a failed link and no other path joined its ends; the text names
+    /// the flow, its ends and the link.
+    #[error("{0}")]
+    FlowFailed(String),
 }
 
 /// One worker's clock, as measured.
@@ -241,6 +308,11 @@ pub struct PsRun {
     pub link_bytes: Vec<u64>,
     /// When the last update reached its shard [ps].
     pub end_time: SimTime,
+    /// The end of each clock as a step of the job [ps]: entry `c` is when every shard had every update
+    /// of clocks `≤ c` (the global clock reached `c + 1`), or, at a checkpoint clock under [`run_gaia`],
+    /// the later moment the snapshot was taken (every mirror had them too). `config.clocks` entries,
+    /// ascending; `step_end[c] − step_end[c − 1]` is the time of clock `c` (of clock 0: `step_end[0]`).
+    pub step_end: Vec<SimTime>,
     /// Engine events and flow completions processed.
     pub events: u64,
     /// The servers' final model (under [`run_gaia`]: the first data center's; see
@@ -399,6 +471,8 @@ enum Phase {
     Reading,
     Computing,
     Barrier,
+    /// Waiting at a checkpoint's drain to start the clock.
+    Draining,
     Done,
 }
 
@@ -483,6 +557,10 @@ struct Runtime<'a> {
     /// receiving data center, shard `k`).
     conns: Channels<Payload>,
     global_clock: u64,
+    /// The last checkpoint clock whose snapshot was taken (0: none yet).
+    snapshot_clock: u64,
+    /// Workers waiting at the drain of the next checkpoint, in arrival order.
+    drained: Vec<u32>,
     on_clock: &'a (dyn Fn(u64) + Sync),
     out: PsRun,
 }
@@ -531,6 +609,9 @@ impl<'a> Runtime<'a> {
         }
         if config.objective_every == 0 {
             return Err(PsError::Config("objective_every must be at least 1".into()));
+        }
+        if config.checkpoint_every == Some(0) {
+            return Err(PsError::Config("checkpoint_every must be at least 1 clock (or None)".into()));
         }
         if let Some(a) = asp_config {
             a.validate().map_err(PsError::Config)?;
@@ -633,6 +714,7 @@ impl<'a> Runtime<'a> {
             bytes_sent: 0,
             link_bytes: Vec::new(),
             end_time: SimTime::ZERO,
+            step_end: Vec::with_capacity(config.clocks.min(1 << 20) as usize),
             events: 0,
             final_params: init,
             asp: None,
@@ -642,6 +724,12 @@ impl<'a> Runtime<'a> {
         };
         let mut net = FlowNetwork::with_model(platform, config.network_model);
         net.set_audit(config.audit);
+        if !config.link_faults.is_empty() {
+            net.enable_rerouting(platform, config.path_selection);
+            for &(at, link, fault) in &config.link_faults {
+                net.schedule_link_fault(at, link, fault);
+            }
+        }
         Ok(Runtime {
             platform,
             program,
@@ -659,13 +747,24 @@ impl<'a> Runtime<'a> {
             asp,
             conns,
             global_clock: 0,
+            snapshot_clock: 0,
+            drained: Vec::new(),
             on_clock,
             out,
         })
     }
 
+    /// The first message that lost its route, as an error.
+    fn check_failures(&self) -> Result<(), PsError> {
+        match self.net.failures().first() {
+            Some(f) => Err(PsError::FlowFailed(f.describe(self.platform))),
+            None => Ok(()),
+        }
+    }
+
     fn run(mut self) -> Result<PsRun, PsError> {
         loop {
+            self.check_failures()?;
             let net_next = self.net.next_time();
             let sim_next = self.sim.peek_time();
             let take_net = match (net_next, sim_next) {
@@ -689,6 +788,7 @@ impl<'a> Runtime<'a> {
                 }
             }
         }
+        self.check_failures()?;
         assert!(self.workers.iter().all(|w| w.phase == Phase::Done), "run ended with a worker still busy");
         assert_eq!(self.global_clock, self.config.clocks, "run ended before every update was committed");
         self.out.end_time = self.sim.now();
@@ -717,8 +817,42 @@ impl<'a> Runtime<'a> {
 
     /// The shard, within a data center, that owns `row`.
     fn shard_of(&self, row: RowRef) -> usize {
-        // Spread consecutive rows of every table round-robin over shards.
-        (row.row as usize + row.table as usize * 7_919) % self.shards_per_dc
+        shard_of(row, self.shards_per_dc)
+    }
+
+    /// The checkpoint clock a worker about to start clock `c` must wait at, if any: `c` itself when it is
+    /// a checkpoint clock (short of the last) whose snapshot is not taken yet.
+    fn drain_before(&self, c: u64) -> Option<u64> {
+        let k = self.config.checkpoint_every?;
+        (c > 0 && c % k == 0 && c < self.config.clocks && self.snapshot_clock < c).then_some(c)
+    }
+
+    /// Takes the next checkpoint's snapshot if its drain is complete (every update of the clocks before
+    /// it at every shard, and under ASP reported by every mirror), records its objective, and releases
+    /// the workers waiting at it.
+    fn try_snapshot(&mut self) {
+        let Some(k) = self.config.checkpoint_every else { return };
+        let c = self.snapshot_clock + k;
+        if c >= self.config.clocks || self.global_clock < c {
+            return;
+        }
+        assert_eq!(self.global_clock, c, "no worker passes a checkpoint clock before its snapshot");
+        if self.asp.is_some() {
+            let mirrored =
+                self.shards.iter().all(|s| s.mirror_clock.iter().enumerate().all(|(d, &m)| d == s.dc || m >= c));
+            if !mirrored {
+                return;
+            }
+        }
+        let now = self.sim.now();
+        self.snapshot_clock = c;
+        self.out.step_end[c as usize - 1] = now;
+        self.record_objective(c);
+        for w in std::mem::take(&mut self.drained) {
+            let worker = &mut self.workers[w as usize];
+            worker.waiting += now.since(worker.phase_start);
+            self.sim.schedule_at(now, Event::StartClock(w));
+        }
     }
 
     /// The global index of shard `k` of worker `w`'s data center.
@@ -743,6 +877,15 @@ impl<'a> Runtime<'a> {
             return Ok(());
         }
         let c = worker.clock;
+        if self.drain_before(c).is_some() {
+            let worker = &mut self.workers[w as usize];
+            worker.phase = Phase::Draining;
+            worker.phase_start = now;
+            self.drained.push(w);
+            self.try_snapshot();
+            return Ok(());
+        }
+        let worker = &mut self.workers[w as usize];
         worker.phase = Phase::Reading;
         worker.phase_start = now;
         worker.blocked = SimDuration::ZERO;
@@ -1027,6 +1170,8 @@ impl<'a> Runtime<'a> {
         if matches!(self.config.consistency, Consistency::Essp { .. }) && self.served_clock(g) > before {
             self.push_subscribed(g)?;
         }
+        // Under ASP a mirror clock may complete a checkpoint's drain.
+        self.try_snapshot();
         Ok(())
     }
 
@@ -1105,19 +1250,28 @@ impl<'a> Runtime<'a> {
         Ok(())
     }
 
-    /// Records the objective when every shard has committed one more clock.
+    /// Records the objective when every shard has committed one more clock (at a checkpoint clock, when
+    /// its snapshot is taken), and the clock's end.
     fn record_progress(&mut self) {
         let global = self.shards.iter().map(|s| s.committed_clock).min().expect("at least one shard");
         while self.global_clock < global {
             self.global_clock += 1;
             let c = self.global_clock;
             (self.on_clock)(c);
-            if c % self.config.objective_every == 0 || c == self.config.clocks {
-                let objective = self.server_params.iter().map(|p| self.program.objective(p)).sum::<f64>()
-                    / self.server_params.len() as f64;
-                self.out.convergence.push(ObjectivePoint { clock: c, time: self.sim.now(), objective });
+            self.out.step_end.push(self.sim.now());
+            let checkpoint = self.config.checkpoint_every.is_some_and(|k| c % k == 0 && c < self.config.clocks);
+            if !checkpoint && (c % self.config.objective_every == 0 || c == self.config.clocks) {
+                self.record_objective(c);
             }
         }
+        self.try_snapshot();
+    }
+
+    /// Records the objective of the servers' model now, after `c` clocks.
+    fn record_objective(&mut self, c: u64) {
+        let objective =
+            self.server_params.iter().map(|p| self.program.objective(p)).sum::<f64>() / self.server_params.len() as f64;
+        self.out.convergence.push(ObjectivePoint { clock: c, time: self.sim.now(), objective });
     }
 
     // ----- messaging -----
@@ -1230,4 +1384,210 @@ enum Ends {
     ToWorker { w: u32, k: usize, g: usize },
     /// Shard `from` to its mirror `to`.
     Mirror { from: usize, to: usize },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::{ComputeDevice, Work};
+    use crate::platform::LinkSpec;
+    use crate::time::{BytesPerSec, FlopPerSec};
+
+    /// Worker `w` at clock `c` adds 1 to row `c` (one row per clock) and reads row 0, so SSP's bound
+    /// applies. The objective `Σ_r v_r (p + 1)^r` (exact in f64 for the sizes used) tells which clocks'
+    /// updates a model holds: with every update of clocks `< c` and none later it is
+    /// `Σ_{r<c} p (p + 1)^r`.
+    struct Tally {
+        workers: usize,
+        clocks: u32,
+    }
+
+    impl Tally {
+        fn base(&self) -> f64 {
+            (self.workers + 1) as f64
+        }
+
+        /// The objective of a model holding exactly the updates of clocks `< c`.
+        fn exactly_before(&self, c: u64) -> f64 {
+            (0..c).map(|r| self.workers as f64 * self.base().powi(r as i32)).sum()
+        }
+    }
+
+    impl DataParallelProgram for Tally {
+        fn name(&self) -> String {
+            "tally".into()
+        }
+        fn tables(&self) -> Vec<TableSpec> {
+            vec![TableSpec { name: "per clock".into(), rows: self.clocks, width: 1 }]
+        }
+        fn initial_params(&self) -> Params {
+            Params::zeros(&self.tables())
+        }
+        fn workers(&self) -> usize {
+            self.workers
+        }
+        fn rows_needed(&self, _worker: usize, _clock: u64) -> Vec<RowRef> {
+            vec![RowRef { table: 0, row: 0 }]
+        }
+        fn compute(&self, _worker: usize, clock: u64, _params: &Params, _state: &mut dyn std::any::Any) -> Step {
+            let row = RowRef { table: 0, row: clock as u32 };
+            Step { updates: vec![RowDelta { row, delta: vec![1.0] }], work: Work { flops: 1_000_000, bytes: 0 } }
+        }
+        fn objective(&self, params: &Params) -> f64 {
+            params.table(0).iter().enumerate().map(|(r, v)| v * self.base().powi(r as i32)).sum()
+        }
+        fn objective_name(&self) -> String {
+            "tally".into()
+        }
+    }
+
+    fn device() -> ComputeDevice {
+        ComputeDevice {
+            peak: FlopPerSec(1_000_000_000),
+            efficiency: 1.0,
+            memory_bytes: 1 << 30,
+            memory_bandwidth: BytesPerSec(1_000_000_000),
+            launch_overhead: SimDuration::ZERO,
+        }
+    }
+
+    /// `hosts` hosts on one switch (10 Gbps, 2 µs per link), the first `hosts / 2` in site 0, the rest in
+    /// site 1.
+    fn star(hosts: usize) -> (Platform, Vec<NodeId>) {
+        let mut p = Platform::new();
+        let sw = p.add_switch("switch", SimDuration::from_ns(500), 0);
+        let hs: Vec<NodeId> =
+            (0..hosts).map(|i| p.add_host(format!("host{i}"), device(), (2 * i / hosts) as u32)).collect();
+        for &h in &hs {
+            p.connect(h, sw, &LinkSpec::new(BytesPerSec(1_250_000_000), SimDuration::from_us(2)));
+        }
+        (p, hs)
+    }
+
+    const CLOCKS: u32 = 12;
+
+    fn tally() -> Tally {
+        Tally { workers: 3, clocks: CLOCKS }
+    }
+
+    /// Worker 0 computes 4 times slower, so under SSP the others run ahead of it.
+    fn slow_first() -> StragglerModel {
+        StragglerModel::Persistent { workers: vec![0], slowdown: 4.0 }
+    }
+
+    fn run_tally(consistency: Consistency, checkpoint_every: Option<u64>) -> PsRun {
+        let (platform, hosts) = star(5);
+        let deployment = PsDeployment { workers: hosts[..3].to_vec(), servers: hosts[3..].to_vec() };
+        let config = PsConfig {
+            consistency,
+            clocks: u64::from(CLOCKS),
+            objective_every: 5,
+            checkpoint_every,
+            ..PsConfig::default()
+        };
+        run(&platform, &deployment, &tally(), &config, &slow_first(), 1).unwrap()
+    }
+
+    const MODELS: [Consistency; 4] =
+        [Consistency::Bsp, Consistency::Ssp { staleness: 3 }, Consistency::Essp { staleness: 2 }, Consistency::Async];
+
+    #[test]
+    fn a_checkpoint_snapshot_holds_exactly_the_clocks_before_it() {
+        let p = tally();
+        for consistency in MODELS {
+            let run = run_tally(consistency, Some(4));
+            let label = consistency.label();
+            // Checkpoint clocks 4 and 8 (not 12, the last) are recorded whatever objective_every (5).
+            let clocks: Vec<u64> = run.convergence.iter().map(|q| q.clock).collect();
+            assert_eq!(clocks, [0, 4, 5, 8, 10, 12], "{label}");
+            for q in run.convergence.iter().filter(|q| q.clock % 4 == 0) {
+                assert_eq!(q.objective, p.exactly_before(q.clock), "{label}: snapshot at clock {}", q.clock);
+                if q.clock > 0 {
+                    assert_eq!(q.time, run.step_end[q.clock as usize - 1], "{label}");
+                }
+            }
+            // No worker started a checkpoint clock before the snapshot: each finished it after.
+            for r in run.worker_clocks.iter().filter(|r| r.clock % 4 == 0 && r.clock > 0) {
+                assert!(r.finished > run.step_end[r.clock as usize - 1], "{label}: {r:?}");
+            }
+            assert_eq!(run.step_end.len(), CLOCKS as usize);
+            assert!(run.step_end.windows(2).all(|w| w[0] <= w[1]));
+            assert_eq!(run.staleness_violations, 0);
+            assert_eq!(run.final_params.table(0), vec![3.0; CLOCKS as usize].as_slice());
+        }
+    }
+
+    #[test]
+    fn without_the_drain_stale_models_run_past_the_checkpoint_clock() {
+        // The check above has teeth: under SSP without drains, when clock 4's last update arrives the
+        // faster workers' later clocks are already in the servers' latest value.
+        let p = tally();
+        let run = run_tally(Consistency::Ssp { staleness: 3 }, None);
+        let fast_ahead = run.worker_clocks.iter().any(|r| r.clock == 4 && r.finished < run.step_end[3]);
+        assert!(fast_ahead, "a fast worker finishes clock 4 before clock 3 is complete everywhere");
+        let at5 = run.convergence.iter().find(|q| q.clock == 5).unwrap();
+        assert!(at5.objective > p.exactly_before(5), "{} vs {}", at5.objective, p.exactly_before(5));
+    }
+
+    #[test]
+    fn checkpoint_drains_only_slow_a_run_and_never_change_its_final_model() {
+        for consistency in MODELS {
+            let plain = run_tally(consistency, None);
+            let drained = run_tally(consistency, Some(4));
+            assert_eq!(plain.final_params, drained.final_params);
+            assert!(drained.step_end[CLOCKS as usize - 1] >= plain.step_end[CLOCKS as usize - 1]);
+            // The last step ends when the run's last update arrives.
+            assert_eq!(plain.step_end.last(), Some(&plain.convergence.last().unwrap().time));
+        }
+        // Under BSP every clock already ends at a barrier: the drain costs nothing.
+        let (plain, drained) = (run_tally(Consistency::Bsp, None), run_tally(Consistency::Bsp, Some(4)));
+        assert_eq!(plain.step_end, drained.step_end);
+        assert_eq!(plain.worker_clocks, drained.worker_clocks);
+    }
+
+    #[test]
+    fn under_gaia_a_snapshot_waits_for_the_mirrors() {
+        // Threshold 0: every update is significant, so once the mirrors have reported a clock every data
+        // center's model holds every update of the clocks before it.
+        let p = Tally { workers: 4, clocks: CLOCKS };
+        let (platform, hosts) = star(8);
+        let dcs = [
+            PsDeployment { workers: hosts[0..2].to_vec(), servers: hosts[2..4].to_vec() },
+            PsDeployment { workers: hosts[4..6].to_vec(), servers: hosts[6..8].to_vec() },
+        ];
+        let asp = AspConfig { threshold: 0.0, selective_barrier: true, mirror_slack: 0 };
+        for consistency in [Consistency::Bsp, Consistency::Ssp { staleness: 2 }] {
+            let config = PsConfig {
+                consistency,
+                clocks: u64::from(CLOCKS),
+                objective_every: 100,
+                checkpoint_every: Some(3),
+                ..PsConfig::default()
+            };
+            let run = run_gaia(&platform, &dcs, &p, &config, &asp, &slow_first(), 1, &|_| {}).unwrap();
+            let points: Vec<(u64, f64)> = run.convergence.iter().map(|q| (q.clock, q.objective)).collect();
+            let want: Vec<(u64, f64)> = [0, 3, 6, 9].iter().map(|&c| (c, p.exactly_before(c))).collect();
+            assert_eq!(points[..4], want[..], "{}", consistency.label());
+            assert_eq!(points.last().unwrap().0, u64::from(CLOCKS));
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_saves_the_largest_shard_and_worker_state() {
+        let p = tally();
+        let config = PsConfig { key_bytes: 8, value_bytes: 4, ..PsConfig::default() };
+        // 12 rows of width 1 over 5 shards: rows 0..12 mod 5 gives 3, 3, 2, 2, 2 rows of 12 bytes.
+        assert_eq!(CheckpointSize::of(&p, &config, 5, false), CheckpointSize { shard_bytes: 36, worker_bytes: 0 });
+        assert_eq!(CheckpointSize::of(&p, &config, 5, true).shard_bytes, 3 * 16);
+        assert_eq!(CheckpointSize::of(&p, &config, 1, false).shard_bytes, 12 * 12);
+    }
+
+    #[test]
+    fn a_zero_checkpoint_interval_is_a_configuration_error() {
+        let (platform, hosts) = star(4);
+        let deployment = PsDeployment { workers: hosts[..3].to_vec(), servers: hosts[3..].to_vec() };
+        let config = PsConfig { checkpoint_every: Some(0), ..PsConfig::default() };
+        let e = run(&platform, &deployment, &tally(), &config, &StragglerModel::None, 1).unwrap_err();
+        assert!(matches!(e, PsError::Config(_)), "{e}");
+    }
 }
