@@ -24,7 +24,7 @@ use reports::{
     TraceTrack,
 };
 use sim_core::collective::AllReduceAlgorithm;
-use sim_core::faults::{poisson_failures, timeline, CheckpointPolicy, Phase};
+use sim_core::faults::{poisson_failures, timeline, CheckpointPolicy};
 use sim_core::time::transfer_time;
 use sim_core::training::{
     check_iteration, run_iteration, Parallelism, PipelineSchedule, Recomputation, SpanKind, TensorParallelComm,
@@ -644,12 +644,7 @@ fn fault_report(
                 .iter()
                 .map(|r| FailureReport {
                     at_s: r.at.as_secs_f64(),
-                    during: match r.during {
-                        Phase::Step(_) => "iteration",
-                        Phase::Checkpoint(_) => "checkpoint",
-                        Phase::Restart => "restart",
-                    }
-                    .into(),
+                    during: r.during.label("iteration").into(),
                     iterations_done: r.steps_done,
                     resumed_from: r.resumed_from,
                     lost_work_s: secs(r.lost_work),

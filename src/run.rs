@@ -1389,12 +1389,7 @@ pub fn ps_fault_report(
             .map(|(r, device)| reports::PsFailureReport {
                 at_s: r.at.as_secs_f64(),
                 device,
-                during: match r.during {
-                    Phase::Step(_) => "clock",
-                    Phase::Checkpoint(_) => "checkpoint",
-                    Phase::Restart => "restart",
-                }
-                .into(),
+                during: r.during.label("clock").into(),
                 clocks_done: r.steps_done,
                 resumed_from: r.resumed_from,
                 lost_work_s: secs(r.lost_work),

@@ -50,6 +50,18 @@ pub enum Phase {
     Restart,
 }
 
+impl Phase {
+    /// The phase in a report's words: `step` (what the job calls a step, e.g. `"iteration"`),
+    /// `"checkpoint"` or `"restart"`.
+    pub fn label(self, step: &'static str) -> &'static str {
+        match self {
+            Phase::Step(_) => step,
+            Phase::Checkpoint(_) => "checkpoint",
+            Phase::Restart => "restart",
+        }
+    }
+}
+
 /// One failure and what it cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FailureRecord {

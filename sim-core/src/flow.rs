@@ -829,6 +829,28 @@ impl FlowNetwork {
         self.schedule(at, link, LinkChange::Fault(fault));
     }
 
+    /// Schedules every fault of `faults` ((time [ps], link, fault), in any order) and, if there is any,
+    /// makes rerouting possible over `platform` by `selection` ([`Self::enable_rerouting`]): how a run
+    /// injects a scenario's link faults.
+    ///
+    /// # Panics
+    /// As [`Self::schedule_link_fault`].
+    pub fn schedule_link_faults(
+        &mut self,
+        platform: &Platform,
+        selection: crate::PathSelection,
+        faults: impl IntoIterator<Item = (SimTime, crate::LinkId, LinkFault)>,
+    ) {
+        let mut any = false;
+        for (at, link, fault) in faults {
+            self.schedule_link_fault(at, link, fault);
+            any = true;
+        }
+        if any {
+            self.enable_rerouting(platform, selection);
+        }
+    }
+
     /// Flows that lost their route so far, in failure order. A run that needs every flow delivered
     /// checks this after each [`Self::advance`] and reports the first.
     pub fn failures(&self) -> &[FlowFailure] {

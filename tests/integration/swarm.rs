@@ -1450,6 +1450,32 @@ impl CableState {
 
 /// The cumulative states of `links`, one per distinct time, ascending (entries of one time apply in the
 /// order given).
+/// The outcome of a run that failed with `message`: accepted (the error text is the outcome, compared on
+/// the rerun) only as a "no route" error (naming the `faults.links` entry if `names_entry`) of a scenario
+/// with `links`, one of whose states `parts` the hosts that must talk (`what`); otherwise a finding.
+/// With `audit`, counts it (and, with `count_case`, the case among the link cases).
+fn no_route_outcome(
+    message: String,
+    links: &[scenario::LinkFaultSpec],
+    names_entry: bool,
+    parts: impl Fn(&CableState) -> bool,
+    what: &str,
+    (audit, count_case): (bool, bool),
+) -> Result<Outcome, String> {
+    if links.is_empty() || !message.contains(NO_ROUTE) || (names_entry && !message.contains("faults.links[")) {
+        return Err(message);
+    }
+    // Unless some link state parts the hosts, a route is left for every flow.
+    if !cable_states(links).iter().any(parts) {
+        return Err(format!("{message}; yet no link state parts {what}"));
+    }
+    if audit {
+        count(LINK_CASES, u64::from(count_case));
+        count(LINK_NO_ROUTE, 1);
+    }
+    Ok(Outcome { files: vec![("error".into(), message.into_bytes())], audits: Vec::new() })
+}
+
 fn cable_states(links: &[scenario::LinkFaultSpec]) -> Vec<CableState> {
     let mut order: Vec<usize> = (0..links.len()).collect();
     order.sort_by_key(|&k| links[k].at.0 .0);
@@ -1788,24 +1814,18 @@ fn run_once(file: ScenarioFile, text: &str, audit: bool, plots: bool) -> Result<
             let outcomes = match clustersim::run::execute(&p, &|_| ()) {
                 Ok(outcomes) => outcomes,
                 Err(e) => {
-                    let message = format!("run failed: {e}");
-                    if links.is_empty() || !message.contains(NO_ROUTE) {
-                        return Err(message);
-                    }
-                    // Unless some link state parts a worker from a shard, a route is left for every message.
-                    let states = cable_states(links);
-                    let parted = p.variants.iter().any(|v| {
-                        let hosts = ps_hosts(v);
-                        states.iter().any(|s| !devices_connected(&v.platform, &hosts, &s.failed()))
-                    });
-                    if !parted {
-                        return Err(format!("{message}; yet no link state parts the workers and shards"));
-                    }
-                    if audit {
-                        count(LINK_CASES, 1);
-                        count(LINK_NO_ROUTE, 1);
-                    }
-                    return Ok(Outcome { files: vec![("error".into(), message.into_bytes())], audits: Vec::new() });
+                    let parts = |v: &clustersim::run::PreparedVariant, s: &CableState| {
+                        !devices_connected(&v.platform, &ps_hosts(v), &s.failed())
+                    };
+                    let parted = |s: &CableState| p.variants.iter().any(|v| parts(v, s));
+                    return no_route_outcome(
+                        format!("run failed: {e}"),
+                        links,
+                        false,
+                        parted,
+                        "the workers and shards",
+                        (audit, true),
+                    );
                 }
             };
             let report = clustersim::run::report(&p, &outcomes);
@@ -1861,25 +1881,15 @@ fn run_once(file: ScenarioFile, text: &str, audit: bool, plots: bool) -> Result<
             let runs = match clustersim::strads::execute(&p) {
                 Ok(runs) => runs,
                 Err(e) => {
-                    let message = format!("run failed: {e}");
-                    if links.is_empty() || !message.contains(NO_ROUTE) {
-                        return Err(message);
-                    }
-                    // Unless some link state parts the scheduler and workers, a route is left for every message.
-                    let states = cable_states(links);
-                    let parted = p.variants.iter().any(|v| {
-                        let mut hosts = v.deployment.workers.clone();
-                        hosts.push(v.deployment.scheduler);
-                        states.iter().any(|s| !devices_connected(&v.platform, &hosts, &s.failed()))
-                    });
-                    if !parted {
-                        return Err(format!("{message}; yet no link state parts the scheduler and workers"));
-                    }
-                    if audit {
-                        count(LINK_CASES, 1);
-                        count(LINK_NO_ROUTE, 1);
-                    }
-                    return Ok(Outcome { files: vec![("error".into(), message.into_bytes())], audits: Vec::new() });
+                    let parted = |s: &CableState| {
+                        p.variants.iter().any(|v| {
+                            let mut hosts = v.deployment.workers.clone();
+                            hosts.push(v.deployment.scheduler);
+                            !devices_connected(&v.platform, &hosts, &s.failed())
+                        })
+                    };
+                    let what = "the scheduler and workers";
+                    return no_route_outcome(format!("run failed: {e}"), links, false, parted, what, (audit, true));
                 }
             };
             if audit && !links.is_empty() {
@@ -1921,26 +1931,15 @@ fn run_once(file: ScenarioFile, text: &str, audit: bool, plots: bool) -> Result<
             let runs = match clustersim::dnn::execute(&p) {
                 Ok(runs) => runs,
                 Err((v, e)) => {
-                    let message = format!("variant {v:?}: run failed: {e}");
                     // A failed cable that leaves a flow of the iteration without a route fails the run,
                     // naming the flow and the `faults.links` entry: the same on a rerun.
-                    let links = spec.faults.as_ref().is_some_and(|f| !f.links.is_empty());
-                    if !(links && message.contains(NO_ROUTE) && message.contains("faults.links[")) {
-                        return Err(message);
-                    }
-                    // Unless some link state parts the job's GPUs, a route is left for every flow.
-                    let states = cable_states(&spec.faults.as_ref().expect("faults").links);
-                    let parted = p.variants.iter().any(|v| {
-                        let devices = training_devices(v);
-                        states.iter().any(|s| !devices_connected(&v.platform, &devices, &s.failed()))
-                    });
-                    if !parted {
-                        return Err(format!("{message}; yet no link state parts the job's GPUs"));
-                    }
-                    if audit {
-                        count(LINK_NO_ROUTE, 1);
-                    }
-                    return Ok(Outcome { files: vec![("error".into(), message.into_bytes())], audits: Vec::new() });
+                    let links = spec.faults.as_ref().map_or(&[][..], |f| &f.links[..]);
+                    let parted = |s: &CableState| {
+                        p.variants.iter().any(|v| !devices_connected(&v.platform, &training_devices(v), &s.failed()))
+                    };
+                    let message = format!("variant {v:?}: run failed: {e}");
+                    // DNN cases are counted among the link cases where their link states are checked.
+                    return no_route_outcome(message, links, true, parted, "the job's GPUs", (audit, false));
                 }
             };
             for (run, v) in runs.iter().map(|r| &r.run).zip(&p.variants) {

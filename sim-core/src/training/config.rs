@@ -159,7 +159,7 @@ pub struct TrainingConfig {
     /// [`super::TrainingRun::network_audit`] is always kept.
     pub audit: bool,
     /// Links that have failed or are degraded for the whole iteration, applied before it starts
-    /// ([`crate::FlowNetwork::apply_link_fault`]): flows move to the remaining shortest paths, and a
+    /// ([`crate::FlowNetwork::schedule_link_faults`] at time 0): flows move to the remaining shortest paths, and a
     /// flow left without one fails the iteration ([`crate::collective::CollectiveError::FlowFailed`]).
     pub link_faults: Vec<(crate::LinkId, crate::LinkFault)>,
 }

@@ -503,7 +503,7 @@ pub fn run_iteration(
         sim.net.record_pairs(platform);
     }
     sim.net.set_audit(config.audit);
-    apply_link_faults(&mut sim.net, platform, selection, &config.link_faults);
+    sim.net.schedule_link_faults(platform, selection, at_start(&config.link_faults));
 
     // Replicas (replica-major within a stage: index = stage · d + replica) and their steps.
     for s in 0..p {
@@ -743,7 +743,7 @@ impl Sim<'_> {
         let key = (nodes.to_vec(), collective, bytes);
         if !self.isolated.contains_key(&key) {
             let mut net = FlowNetwork::with_model(self.platform, self.model);
-            apply_link_faults(&mut net, self.platform, self.selection, &self.config.link_faults);
+            net.schedule_link_faults(self.platform, self.selection, at_start(&self.config.link_faults));
             if self.config.traffic_matrix {
                 net.record_pairs(self.platform);
             }
@@ -1331,20 +1331,11 @@ impl Sim<'_> {
     }
 }
 
-/// Applies `faults` to `net` at time zero, with rerouting over `platform` by `selection` when any.
-fn apply_link_faults(
-    net: &mut FlowNetwork,
-    platform: &Platform,
-    selection: PathSelection,
+/// `faults` in force from the iteration's start, as a flow network schedules them.
+fn at_start(
     faults: &[(crate::LinkId, crate::LinkFault)],
-) {
-    if faults.is_empty() {
-        return;
-    }
-    for &(link, fault) in faults {
-        net.apply_link_fault(SimTime::ZERO, link, fault);
-    }
-    net.enable_rerouting(platform, selection);
+) -> impl Iterator<Item = (SimTime, crate::LinkId, crate::LinkFault)> + '_ {
+    faults.iter().map(|&(link, fault)| (SimTime::ZERO, link, fault))
 }
 
 /// Merges consecutive `Run` steps (their durations add), keeping markers and flow collectives.

@@ -724,12 +724,7 @@ impl<'a> Runtime<'a> {
         };
         let mut net = FlowNetwork::with_model(platform, config.network_model);
         net.set_audit(config.audit);
-        if !config.link_faults.is_empty() {
-            net.enable_rerouting(platform, config.path_selection);
-            for &(at, link, fault) in &config.link_faults {
-                net.schedule_link_fault(at, link, fault);
-            }
-        }
+        net.schedule_link_faults(platform, config.path_selection, config.link_faults.iter().copied());
         Ok(Runtime {
             platform,
             program,
